@@ -1,0 +1,143 @@
+"""Settings, read from `HOMEBASE_*` environment variables and a `.env` file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "changethis", "dev"})
+MIN_SECRET_LENGTH = 32
+SECRET_FILE_NAME = ".homebase-secret"  # noqa: S105 - a file name, not a secret
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOMEBASE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./homebase.db"
+    secret_key: SecretStr | None = None
+    secret_file: Path | None = None
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    redis_url: str | None = None
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=30)
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    default_locale: Literal["en", "ru", "uk"] = "en"
+
+    # argon2id cost: OWASP's minimum (19 MiB, t=2, p=1) by default, about 22 ms per verify.
+    argon2_memory_kib: int = Field(default=19_456, ge=8)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)
+
+    # Verified Basic credentials are remembered this long (0 disables the cache).
+    basic_auth_cache_ttl: timedelta = timedelta(seconds=60)
+
+    rate_limit_enabled: bool = True
+    rate_limit_login_per_ip: str = "30/minute"
+    rate_limit_login_per_account: str = "10/minute"
+    rate_limit_register_per_ip: str = "20/hour"
+    lockout_threshold: int = Field(default=10, ge=1)
+    lockout_duration: timedelta = timedelta(minutes=15)
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_connect_timeout: float = Field(default=3.0, gt=0)
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    _split = field_validator(
+        "cors_origins", "trusted_proxies", "previous_secret_keys", mode="before"
+    )(_split_csv)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if key.lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                "HOMEBASE_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters when HOMEBASE_ENV=production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
+        if path in ("", ":memory:"):
+            return None
+        return Path(path)
+
+    @cached_property
+    def secret(self) -> str:
+        """The signing secret: the configured one, or one kept in a 0600 file."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return load_or_create_secret(self.resolved_secret_file)
+
+    @property
+    def resolved_secret_file(self) -> Path:
+        if self.secret_file is not None:
+            return self.secret_file
+        db_path = self.sqlite_path
+        folder = db_path.parent if db_path is not None else Path.cwd()
+        return folder / SECRET_FILE_NAME
+
+    @property
+    def previous_secrets(self) -> list[str]:
+        return [key.get_secret_value() for key in self.previous_secret_keys]
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret from `path`, creating it atomically (0600) if it does not exist yet.
+
+    O_EXCL makes the first of several starting workers the only writer; the others read its key.
+    """
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    candidate = secrets.token_urlsafe(48)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(candidate)
+    try:
+        os.link(tmp, path)  # fails if another worker won the race
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    value = path.read_text().strip()
+    if not value:
+        raise FileNotFoundError(path)
+    return value

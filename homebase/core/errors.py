@@ -1,0 +1,151 @@
+"""Domain errors. Raised anywhere below the routers; rendered once, in the SPEC §5 envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+    message_key = "validation_error"
+    # Whether the request's transaction is committed despite the error: a failed login still
+    # leaves its audit event, a reused refresh token still ends its session.
+    keeps_changes = False
+
+    def __init__(
+        self,
+        message_key: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        if message_key is not None:
+            self.message_key = message_key
+        self.params = params
+        self.headers = headers or {}
+        super().__init__(self.message_key)
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    message_key = "unauthorized"
+
+    def __init__(self, message_key: str | None = None, *, invalid_token: bool = False) -> None:
+        super().__init__(message_key)
+        self.invalid_token = invalid_token
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+    message_key = "invalid_credentials"
+    keeps_changes = True
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+    message_key = "invalid_token"
+
+    def __init__(self, message_key: str | None = None) -> None:
+        super().__init__(message_key, invalid_token=True)
+
+
+class RefreshTokenReused(InvalidToken):
+    code = "refresh_token_reused"
+    message_key = "refresh_token_reused"
+    keeps_changes = True
+
+
+class InactiveUser(Unauthorized):
+    code = "inactive_user"
+    message_key = "inactive_user"
+    keeps_changes = True
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    message_key = "forbidden"
+
+
+class AdminRequired(Forbidden):
+    code = "admin_required"
+    message_key = "admin_required"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    message_key = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    message_key = "conflict"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    message_key = "email_taken"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    message_key = "username_taken"
+
+
+class PasswordsMismatch(AppError):
+    status_code = 400
+    code = "passwords_mismatch"
+    message_key = "passwords_mismatch"
+
+
+class PreconditionFailed(AppError):
+    status_code = 412
+    code = "precondition_failed"
+    message_key = "precondition_failed"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+    message_key = "payload_too_large"
+
+
+class FieldError(AppError):
+    """A validation failure found by a service rather than by the request schema (422)."""
+
+    status_code = 422
+    code = "validation_error"
+    message_key = "validation_error"
+
+    def __init__(self, field: str, field_key: str, **params: Any) -> None:
+        super().__init__()
+        self.field = field
+        self.field_key = field_key
+        self.field_params = params
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    message_key = "rate_limited"
+
+    def __init__(self, retry_after: int, message_key: str | None = None) -> None:
+        retry_after = max(1, retry_after)
+        super().__init__(
+            message_key, headers={"Retry-After": str(retry_after)}, retry_after=retry_after
+        )
+
+
+class AccountLocked(RateLimited):
+    code = "account_locked"
+    message_key = "account_locked"
+
+
+class DatabaseUnavailable(AppError):
+    status_code = 503
+    code = "database_unavailable"
+    message_key = "database_unavailable"

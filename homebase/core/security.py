@@ -1,0 +1,145 @@
+"""Password hashing and token encoding. Pure functions and small classes: no I/O, no HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import jwt
+from anyio import to_thread
+from pwdlib import PasswordHash
+from pwdlib.exceptions import UnknownHashError
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from homebase.core.config import Settings
+
+ALGORITHM = "HS256"
+ALLOWED_ALGORITHMS = [ALGORITHM]
+LEEWAY_SECONDS = 10
+ISSUER = "homebase"
+TokenType = Literal["access", "refresh"]
+
+
+class PasswordHasher:
+    """argon2id through pwdlib. Hashing is CPU work: the async methods run it in a thread
+    (argon2 releases the GIL), so the event loop keeps serving other requests."""
+
+    def __init__(self, settings: Settings) -> None:
+        hasher = Argon2Hasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        self._hash = PasswordHash((hasher,))
+        self._dummy_hash = self._hash.hash(secrets.token_urlsafe(16))
+
+    def hash_sync(self, password: str) -> str:
+        return self._hash.hash(password)
+
+    def verify_sync(self, password: str, password_hash: str) -> tuple[bool, str | None]:
+        try:
+            return self._hash.verify_and_update(password, password_hash)
+        except UnknownHashError:
+            return False, None
+
+    async def hash(self, password: str) -> str:
+        return await to_thread.run_sync(self.hash_sync, password)
+
+    async def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        """Verify; with no hash (unknown login) verify a dummy so the timing is the same."""
+        if password_hash is None:
+            await to_thread.run_sync(self.verify_sync, password, self._dummy_hash)
+            return False, None
+        return await to_thread.run_sync(self.verify_sync, password, password_hash)
+
+
+def _key_id(secret: str) -> str:
+    return hashlib.sha256(b"homebase-kid:" + secret.encode()).hexdigest()[:12]
+
+
+def _signing_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"homebase-jwt-v1", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    session_id: str
+    jti: str
+    expires_at: int
+
+
+class TokenCodec:
+    """Signs and reads access tokens. `kid` names the key, so old keys (given in
+    `HOMEBASE_PREVIOUS_SECRET_KEYS`) keep verifying the tokens they signed until expiry."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._kid = _key_id(settings.secret)
+        self._key = _signing_key(settings.secret)
+        self._keys = {self._kid: self._key}
+        for old in settings.previous_secrets:
+            self._keys.setdefault(_key_id(old), _signing_key(old))
+        self.access_ttl = settings.access_token_ttl
+
+    def encode_access(self, user_id: int, session_id: str, now: datetime) -> tuple[str, int]:
+        expires_in = int(self.access_ttl.total_seconds())
+        payload = {
+            "iss": ISSUER,
+            "sub": str(user_id),
+            "sid": session_id,
+            "typ": "access",
+            "jti": uuid.uuid4().hex,
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=expires_in)).timestamp()),
+        }
+        token = jwt.encode(payload, self._key, algorithm=ALGORITHM, headers={"kid": self._kid})
+        return token, expires_in
+
+    def decode_access(self, token: str) -> AccessClaims | None:
+        """The claims of a valid access token, or None for anything else."""
+        payload = self._decode(token)
+        if payload is None or payload.get("typ") != "access":
+            return None
+        sub, sid, jti = payload.get("sub"), payload.get("sid"), payload.get("jti")
+        if not (isinstance(sub, str) and sub.isdigit() and len(sub) < 19):
+            return None
+        if not (isinstance(sid, str) and isinstance(jti, str)):
+            return None
+        return AccessClaims(int(sub), sid, jti, int(payload["exp"]))
+
+    def _decode(self, token: str) -> dict[str, Any] | None:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._keys.get(str(header.get("kid", "")))
+            if key is None:
+                return None
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=ALLOWED_ALGORITHMS,
+                issuer=ISSUER,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "nbf", "sub", "jti", "typ"]},
+            )
+        except (jwt.PyJWTError, ValueError, TypeError):
+            return None
+        return payload
+
+
+def new_refresh_token() -> str:
+    """An opaque refresh token: 256 bits from the OS's CSPRNG."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(16)

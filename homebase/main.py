@@ -1,0 +1,87 @@
+"""The application factory: routers, middleware, error handlers, start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from homebase import __version__
+from homebase.core.config import Settings
+from homebase.core.state import AppState
+from homebase.db.schema import create_all
+from homebase.db.session import session_scope
+from homebase.middleware import HomebaseMiddleware
+from homebase.routers import admin, auth, contacts, handlers, system, tasks, users
+from homebase.services.bootstrap import ensure_admin
+
+logger = logging.getLogger("homebase")
+
+DESCRIPTION = """
+Accounts, tasks and contacts. Every protected endpoint takes **either**
+`Authorization: Basic base64(login:password)` **or** `Authorization: Bearer <access token>`
+(get one from `POST /auth/login`, or with the *Authorize* button, which uses `/auth/token`).
+
+Errors are always `{"result": "error", "code": "…", "message": "…"}`, with `errors` on 422,
+in the language of `Accept-Language` (en, ru, uk).
+"""
+
+
+async def start(state: AppState) -> None:
+    settings = state.settings
+    await create_all(state.engine)
+    if settings.admin_email and settings.admin_password:
+        async with session_scope(state.sessionmaker) as session:
+            await ensure_admin(
+                session,
+                state.hasher,
+                settings.admin_email,
+                settings.admin_password.get_secret_value(),
+            )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    state = AppState.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await start(state)
+        yield
+        await state.close()
+
+    app = FastAPI(
+        title="Homebase",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.homebase = state
+    handlers.install(app)
+    for module in (auth, users, tasks, contacts, admin, system):
+        app.include_router(module.router)
+    app.include_router(auth.compat)
+    app.include_router(system.docs_router)
+    app.mount(system.STATIC_URL, StaticFiles(directory=system.STATIC_DIR), name="docs-static")
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Total-Count", "Link", "ETag", "Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(
+        HomebaseMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        default_locale=settings.default_locale,
+    )
+    return app

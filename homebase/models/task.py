@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from homebase.db.base import Base, TimestampMixin
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 10_000
+
+
+class TaskStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Task(TimestampMixin, Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint("status IN ('new', 'in_progress', 'done')", name="status"),
+        Index(None, "user_id", "status"),
+        Index(None, "user_id", "due_date"),
+        Index(None, "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(20), default=TaskStatus.NEW.value, server_default="new", nullable=False
+    )
+    due_date: Mapped[date | None] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    # Bumped on every change; the ETag is derived from it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper

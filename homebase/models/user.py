@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Integer, String, false, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from homebase.db.base import Base, TimestampMixin
+
+NAME_MAX = 100
+EMAIL_MAX = 254
+USERNAME_MAX = 32
+PHONE_MAX = 32
+
+
+class User(TimestampMixin, Base):
+    """An account. `email` and `username` are stored lower-cased, which makes them unique
+    case-insensitively with a plain unique constraint on every backend."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), unique=True)
+    username: Mapped[str | None] = mapped_column(String(USERNAME_MAX), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_admin: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
+    is_active: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true(), nullable=False
+    )

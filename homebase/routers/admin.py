@@ -1,0 +1,48 @@
+"""Administration: the security audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from homebase.routers.deps import AdminUser, PageDep, SessionDep
+from homebase.routers.pagination import set_page_headers
+from homebase.routers.responses import errors
+from homebase.services import audit
+
+router = APIRouter(tags=["admin"])
+
+
+class AuditEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    type: str
+    user_id: int | None
+    actor_id: int | None
+    login: str | None
+    ip: str | None
+    user_agent: str | None
+    detail: str | None
+    created_at: datetime
+
+
+@router.get("/admin/audit", response_model=list[AuditEventPublic], responses=errors(401, 403, 422))
+async def audit_events(
+    request: Request,
+    response: Response,
+    _admin: AdminUser,
+    session: SessionDep,
+    page: PageDep,
+    user_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    type: Annotated[str | None, Query(max_length=40)] = None,
+) -> list[AuditEventPublic]:
+    """Security events, newest first; filter by `user_id` and `type`."""
+    events, total = await audit.list_events(
+        session, user_id=user_id, event_type=type, limit=page.limit, offset=page.offset
+    )
+    set_page_headers(request, response, page, total)
+    return [AuditEventPublic.model_validate(event) for event in events]

@@ -1,0 +1,178 @@
+"""Reusable dependencies, one `Annotated` alias each: the session, the caller, the client."""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPBasic, OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homebase.core.errors import AdminRequired, InvalidCredentials, Unauthorized
+from homebase.core.security import PasswordHasher, TokenCodec
+from homebase.core.state import AppState
+from homebase.db.session import session_scope
+from homebase.models import User
+from homebase.services import auth as auth_service
+from homebase.services.audit import ClientInfo
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.homebase
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with session_scope(state.sessionmaker) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is never a 2xx.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_hasher(state: StateDep) -> PasswordHasher:
+    return state.hasher
+
+
+def get_codec(state: StateDep) -> TokenCodec:
+    return state.codec
+
+
+HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
+CodecDep = Annotated[TokenCodec, Depends(get_codec)]
+
+
+def get_client(request: Request) -> ClientInfo:
+    return ClientInfo(
+        ip=getattr(request.state, "client_ip", None)
+        or (request.client.host if request.client else None),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+ClientDep = Annotated[ClientInfo, Depends(get_client)]
+
+
+class _DocumentedBasic(HTTPBasic):
+    """Declares Basic auth in the OpenAPI document; the header is read in `current_auth`."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+class _DocumentedBearer(OAuth2PasswordBearer):
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+basic_scheme = _DocumentedBasic(realm="homebase", auto_error=False)
+_documented_bearer = _DocumentedBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user: User
+    session_id: str | None  # None for Basic credentials
+
+
+def parse_basic(value: str) -> tuple[str, str] | None:
+    try:
+        decoded = b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    login, sep, password = decoded.partition(":")
+    if not sep or not login or not password:
+        return None
+    return login, password
+
+
+async def _authenticate(request: Request, session: AsyncSession, state: AppState) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer" and credentials.strip():
+        user, session_id = await auth_service.user_for_access_token(
+            session, state.codec, credentials.strip()
+        )
+        request.state.user_id = user.id
+        return Principal(user, session_id)
+    if scheme == "basic" and credentials.strip():
+        parsed = parse_basic(credentials)
+        if parsed is None:
+            raise InvalidCredentials()
+        login, password = parsed
+        await state.limiter.login(get_client(request).ip, login)
+        user = await auth_service.authenticate(
+            session, state.hasher, login, password, get_client(request)
+        )
+        request.state.user_id = user.id
+        return Principal(user, None)
+    raise Unauthorized()
+
+
+async def current_auth(
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    _basic: Annotated[None, Depends(basic_scheme)],
+    _bearer: Annotated[None, Depends(_documented_bearer)],
+) -> Principal:
+    """The caller, from `Authorization: Bearer <access token>` or `Basic <login:password>`."""
+    return await _authenticate(request, session, state)
+
+
+async def optional_auth(
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    _basic: Annotated[None, Depends(basic_scheme)],
+    _bearer: Annotated[None, Depends(_documented_bearer)],
+) -> Principal | None:
+    """The caller when credentials are given, else None (for routes open to anyone)."""
+    if not request.headers.get("authorization", "").strip():
+        return None
+    return await _authenticate(request, session, state)
+
+
+OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]
+AuthDep = Annotated[Principal, Depends(current_auth)]
+
+
+async def current_user(principal: AuthDep) -> User:
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise AdminRequired()
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size (at most 100)")] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31, description="Items to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit, offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]

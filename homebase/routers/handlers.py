@@ -1,0 +1,138 @@
+"""The one place where errors become HTTP responses, in the SPEC §5 envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from homebase.core.errors import AppError, FieldError, Unauthorized
+from homebase.core.i18n import FALLBACK_LOCALE, catalog, translate
+
+logger = logging.getLogger("homebase.errors")
+
+WWW_AUTHENTICATE = 'Basic realm="homebase", charset="UTF-8", Bearer realm="homebase"'
+WWW_AUTHENTICATE_INVALID = (
+    'Basic realm="homebase", charset="UTF-8", Bearer realm="homebase", error="invalid_token"'
+)
+_HTTP_CODES = {
+    404: ("not_found", "route_not_found"),
+    405: ("method_not_allowed", "method_not_allowed"),
+    413: ("payload_too_large", "payload_too_large"),
+    415: ("unsupported_media_type", "unsupported_media_type"),
+}
+
+
+def _locale(request: Request) -> str:
+    return getattr(request.state, "locale", None) or "en"
+
+
+def envelope(
+    status_code: int,
+    code: str,
+    message: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"result": "error", "code": code, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+async def app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    locale = _locale(request)
+    headers = dict(exc.headers)
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = (
+            WWW_AUTHENTICATE_INVALID if exc.invalid_token else WWW_AUTHENTICATE
+        )
+    errors = None
+    if isinstance(exc, FieldError):
+        message = field_message(exc.field_key, locale, exc.field_params)
+        errors = [{"field": exc.field, "message": message}]
+    return envelope(
+        exc.status_code,
+        exc.code,
+        translate(exc.message_key, locale, **exc.params),
+        errors=errors,
+        headers=headers,
+    )
+
+
+def _field_name(loc: tuple[Any, ...], error_type: str) -> str:
+    if error_type == "json_invalid":
+        return "body"
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] or parts
+    return ".".join(parts) or "body"
+
+
+def field_message(error_type: str, locale: str, params: dict[str, Any]) -> str:
+    """A field error's text: `field.<type>` from the catalog, else `<type>`, else generic."""
+    known = catalog(FALLBACK_LOCALE)
+    for key in (f"field.{error_type}", error_type):
+        if key in known:
+            return translate(key, locale, **params)
+    return translate("field.default", locale)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    locale = _locale(request)
+    errors = [
+        {
+            "field": _field_name(tuple(error.get("loc", ())), str(error.get("type"))),
+            "message": field_message(
+                str(error.get("type", "value_error")),
+                locale,
+                {key: str(value) for key, value in (error.get("ctx") or {}).items()},
+            ),
+        }
+        for error in exc.errors()
+    ]
+    return envelope(422, "validation_error", translate("validation_error", locale), errors=errors)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, key = _HTTP_CODES.get(exc.status_code, ("http_error", "validation_error"))
+    return envelope(exc.status_code, code, translate(key, _locale(request)), headers=exc.headers)
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, DataError):
+        return envelope(422, "validation_error", translate("validation_error", _locale(request)))
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return envelope(
+        503,
+        "database_unavailable",
+        translate("database_unavailable", _locale(request)),
+        headers={"Retry-After": "1"},
+    )
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, (OSError, TimeoutError, ConnectionError)):
+        return await database_error(request, exc)
+    logger.exception("unhandled error", exc_info=exc)
+    return envelope(500, "internal_error", translate("internal_error", _locale(request)))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(OperationalError, database_error)
+    app.add_exception_handler(DataError, database_error)
+    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(Exception, unexpected_error)

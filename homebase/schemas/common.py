@@ -1,0 +1,98 @@
+"""Field types and the base schema shared by every entity."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+_USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def _reject_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("null_character", "Must not contain NUL characters")
+    if isinstance(value, dict):
+        for item in value.values():
+            _reject_nul(item)
+    return value
+
+
+class Schema(BaseModel):
+    """Input schemas ignore unknown fields (older clients send extras) and refuse NUL bytes,
+    which PostgreSQL cannot store in text."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _reject_nul(data)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _empty_to_none(value: Any) -> Any:
+    value = _strip(value)
+    return None if value == "" else value
+
+
+def _check_phone(value: str) -> str:
+    digits = len(_NOT_DIGITS.sub("", value))
+    if not 7 <= digits <= 15:
+        raise PydanticCustomError("invalid_phone", "A phone number must contain 7 to 15 digits")
+    return value
+
+
+def normalise_email(value: str) -> str:
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise PydanticCustomError("invalid_email", "Not a valid email address") from exc
+    return result.normalized.lower()
+
+
+def _check_username(value: str) -> str:
+    if not _USERNAME_RE.fullmatch(value):
+        raise PydanticCustomError("invalid_username", "Invalid username")
+    return value.lower()
+
+
+Name = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=100)]
+Email = Annotated[
+    str, BeforeValidator(_strip), Field(max_length=254), AfterValidator(normalise_email)
+]
+Username = Annotated[str, BeforeValidator(_strip), AfterValidator(_check_username)]
+Phone = Annotated[
+    str, BeforeValidator(_empty_to_none), Field(max_length=32), AfterValidator(_check_phone)
+]
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+# A password offered at login is not held to the policy (it may predate it), only bounded.
+LoginPassword = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class ResultMessage(BaseModel):
+    result: str = "ok"
+    message: str
+
+
+class ErrorItem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The envelope of every error (SPEC §5)."""
+
+    result: str = "error"
+    code: str
+    message: str
+    errors: list[ErrorItem] | None = None

@@ -1,0 +1,33 @@
+"""Start-up work: the first admin from the environment."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homebase.core.security import PasswordHasher
+from homebase.models import User
+from homebase.schemas.user import UserCreate
+from homebase.services.users import create_user, find_by_login
+
+logger = logging.getLogger("homebase")
+
+
+async def ensure_admin(
+    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
+) -> User | None:
+    """Create an admin with these credentials when no admin exists yet."""
+    if await session.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)):
+        return None
+    data = UserCreate(email=email, password=password, is_admin=True)
+    existing = await find_by_login(session, data.email or "")
+    if existing is not None:
+        existing.is_admin = True
+        await session.flush()
+        logger.info("promoted existing user %s to admin", existing.id)
+        return existing
+    user = await create_user(session, hasher, data, as_admin=True)
+    logger.info("created admin user %s", user.id)
+    return user

@@ -1,0 +1,233 @@
+"""User rules: creation, lookup, updates, deletion, passwords."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homebase.core.errors import (
+    EmailTaken,
+    FieldError,
+    Forbidden,
+    InvalidCredentials,
+    NotFound,
+    PasswordsMismatch,
+    UsernameTaken,
+)
+from homebase.core.security import PasswordHasher
+from homebase.db.base import utcnow
+from homebase.models import AuthSession, User
+from homebase.schemas.user import PasswordChange, ProfileUpdate, UserCreate, UserUpdate
+from homebase.services import audit
+from homebase.services.audit import ClientInfo
+
+
+def default_name(email: str | None, username: str | None) -> str:
+    if username:
+        return username
+    return (email or "").split("@", 1)[0] or "user"
+
+
+async def _ensure_unique(
+    session: AsyncSession, email: str | None, username: str | None, exclude_id: int | None = None
+) -> None:
+    for column, value, error in (
+        (User.email, email, EmailTaken),
+        (User.username, username, UsernameTaken),
+    ):
+        if value is None:
+            continue
+        query = select(User.id).where(column == value)
+        if exclude_id is not None:
+            query = query.where(User.id != exclude_id)
+        if await session.scalar(query.limit(1)) is not None:
+            raise error()
+
+
+def _conflict_from(exc: IntegrityError) -> Exception:
+    text = str(exc.orig).lower()
+    if "username" in text:
+        return UsernameTaken()
+    return EmailTaken()
+
+
+async def create_user(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    data: UserCreate,
+    *,
+    as_admin: bool = False,
+) -> User:
+    """Register a user; `is_admin` is honoured only when an admin creates the account."""
+    await _ensure_unique(session, data.email, data.username)
+    user = User(
+        name=data.name or default_name(data.email, data.username),
+        email=data.email,
+        username=data.username,
+        phone=data.phone,
+        password_hash=await hasher.hash(data.password),
+        is_admin=data.is_admin and as_admin,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise _conflict_from(exc) from exc
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found")
+    return user
+
+
+async def find_by_login(session: AsyncSession, login: str) -> User | None:
+    login = login.strip().lower()
+    if not login:
+        return None
+    column = User.email if "@" in login else User.username
+    return await session.scalar(select(User).where(column == login))
+
+
+def _search(query: Select[User], q: str | None) -> Select[User]:
+    if not q:
+        return query
+    pattern = f"%{q.strip().lower()}%"
+    return query.where(
+        or_(
+            func.lower(User.name).like(pattern),
+            User.email.like(pattern),
+            User.username.like(pattern),
+        )
+    )
+
+
+async def list_users(
+    session: AsyncSession, *, q: str | None, limit: int, offset: int
+) -> tuple[list[User], int]:
+    query = _search(select(User), q)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(User.id).limit(limit).offset(offset))
+    return list(rows), int(total or 0)
+
+
+def _require_self_or_admin(actor: User, user_id: int) -> None:
+    if actor.id != user_id and not actor.is_admin:
+        raise Forbidden()
+
+
+async def update_user(
+    session: AsyncSession, actor: User, user_id: int, data: UserUpdate, client: ClientInfo
+) -> User:
+    _require_self_or_admin(actor, user_id)
+    user = await get_user(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if ("is_admin" in changes or "is_active" in changes) and not actor.is_admin:
+        raise Forbidden("admin_required")
+    if changes.get("name", "") is None:
+        del changes["name"]
+    if changes.get("email", user.email) is None and changes.get("username", user.username) is None:
+        raise FieldError("email", "email_or_username_required")
+    await _ensure_unique(session, changes.get("email"), changes.get("username"), user.id)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise _conflict_from(exc) from exc
+    if changes.get("is_active") is False:
+        await revoke_all_sessions(session, user.id, "deactivated")
+    if actor.id != user.id:
+        await audit.record(
+            session,
+            "admin.user_updated",
+            client=client,
+            user_id=user.id,
+            actor_id=actor.id,
+            detail=",".join(sorted(changes)),
+        )
+    return user
+
+
+async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate) -> User:
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name") is None:
+        changes.pop("name", None)
+    if "email" in changes and changes["email"] is None and user.username is None:
+        changes.pop("email")
+    await _ensure_unique(session, changes.get("email"), None, user.id)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise _conflict_from(exc) from exc
+    return user
+
+
+async def delete_user(session: AsyncSession, actor: User, user_id: int, client: ClientInfo) -> None:
+    """Delete a user; their tasks, contacts and sessions go with them (ON DELETE CASCADE)."""
+    _require_self_or_admin(actor, user_id)
+    user = await get_user(session, user_id)
+    await session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    await session.delete(user)
+    await session.flush()
+    await audit.record(
+        session,
+        "user.deleted",
+        client=client,
+        actor_id=actor.id if actor.id != user_id else None,
+        login=user.email or user.username,
+        detail=f"user_id={user_id}",
+    )
+
+
+async def revoke_all_sessions(session: AsyncSession, user_id: int, reason: str) -> int:
+    result = await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def change_password(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    actor: User,
+    user_id: int,
+    data: PasswordChange,
+    client: ClientInfo,
+    *,
+    current_password: str | None = None,
+    require_current: bool = False,
+) -> User:
+    """Set a new password and end every session of that user.
+
+    An admin may set anyone's password; a user changing their own through
+    `/users/{id}/change-password` proves the current one first.
+    """
+    _require_self_or_admin(actor, user_id)
+    user = await get_user(session, user_id)
+    if data.new_password != data.new_password_repeat:
+        raise PasswordsMismatch()
+    if require_current and not actor.is_admin:
+        if not current_password:
+            raise FieldError("current_password", "current_password_required")
+        valid, _ = await hasher.verify(current_password, user.password_hash)
+        if not valid:
+            raise InvalidCredentials("wrong_current_password")
+    user.password_hash = await hasher.hash(data.new_password)
+    await revoke_all_sessions(session, user.id, "password_changed")
+    await session.flush()
+    await audit.record(
+        session,
+        "password.changed",
+        client=client,
+        user_id=user.id,
+        actor_id=actor.id if actor.id != user.id else None,
+    )
+    return user
