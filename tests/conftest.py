@@ -6,68 +6,19 @@ PostgreSQL server is required: when it is unreachable the tests fail, they never
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from homebase.core.config import Settings
 from homebase.core.state import AppState
 from homebase.db.base import Base
 from homebase.main import create_app, start
 from tests.factories import Factory
-
-PG_ADMIN_DSN = os.environ.get("HOMEBASE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-BACKENDS = [
-    name
-    for name in os.environ.get("HOMEBASE_TEST_BACKENDS", "sqlite,postgresql").split(",")
-    if name
-]
-REDIS_URL = os.environ.get("HOMEBASE_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def test_settings(database_url: str, **overrides: Any) -> Settings:
-    """Settings for a test app: cheap hashing, no rate limits unless asked for."""
-    values: dict[str, Any] = {
-        "env": "test",
-        "database_url": database_url,
-        "secret_key": "test-secret-key-" + "x" * 32,
-        "argon2_memory_kib": 64,
-        "argon2_time_cost": 1,
-        "rate_limit_enabled": False,
-        "log_json": False,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-async def _create_pg_database() -> tuple[str, str]:
-    name = f"homebase_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        pytest.fail(f"PostgreSQL is required for the tests and is unreachable: {exc}")
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
-    return name, f"{base}/{name}"
-
-
-async def _drop_pg_database(name: str) -> None:
-    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 
 @pytest.fixture(scope="session")
@@ -81,16 +32,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_session_dir: Path) ->
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_session_dir / 'api.db'}"
         return
-    name, url = await _create_pg_database()
+    name, url = await create_pg_database()
     try:
         yield url
     finally:
-        await _drop_pg_database(name)
+        await drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    application = create_app(test_settings(database_url))
+    application = create_app(make_settings(database_url))
     state: AppState = application.state.homebase
     await start(state)
     try:

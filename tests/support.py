@@ -1,0 +1,57 @@
+"""Helpers shared by the fixtures and by tests that build their own app or database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+
+from homebase.core.config import Settings
+
+PG_ADMIN_DSN = os.environ.get("HOMEBASE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = [
+    name
+    for name in os.environ.get("HOMEBASE_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if name
+]
+REDIS_URL = os.environ.get("HOMEBASE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a test app: cheap hashing, no rate limits unless asked for."""
+    values: dict[str, Any] = {
+        "env": "test",
+        "database_url": database_url,
+        "secret_key": "test-secret-key-" + "x" * 32,
+        "argon2_memory_kib": 64,
+        "argon2_time_cost": 1,
+        "rate_limit_enabled": False,
+        "log_json": False,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def create_pg_database() -> tuple[str, str]:
+    name = f"homebase_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(f"PostgreSQL is required for the tests and is unreachable: {exc}")
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+async def drop_pg_database(name: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
