@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from homebase.core.errors import PayloadTooLarge
 from homebase.core.i18n import negotiate
 
 SECURITY_HEADERS = [
@@ -58,7 +58,7 @@ class HomebaseMiddleware:
 
 def _refusing_receive(limit: int) -> Receive:
     async def receive() -> Message:
-        raise PayloadTooLarge(limit=limit)
+        raise HTTPException(413)
 
     return receive
 
@@ -72,7 +72,7 @@ def _counting_receive(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise PayloadTooLarge(limit=limit)
+                raise HTTPException(413)
         return message
 
     return counted

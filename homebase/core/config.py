@@ -63,6 +63,20 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @field_validator(
+        "access_token_ttl",
+        "refresh_token_ttl",
+        "basic_auth_cache_ttl",
+        "lockout_duration",
+        mode="before",
+    )
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        """A bare number of seconds ("900") as well as ISO 8601 ("PT15M")."""
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        return value
+
     _split = field_validator(
         "cors_origins", "trusted_proxies", "previous_secret_keys", mode="before"
     )(_split_csv)
@@ -123,7 +137,7 @@ def load_or_create_secret(path: Path) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     candidate = secrets.token_urlsafe(48)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(candidate)

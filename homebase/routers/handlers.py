@@ -9,7 +9,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homebase.core.errors import AppError, FieldError, Unauthorized
@@ -21,6 +27,7 @@ WWW_AUTHENTICATE = 'Basic realm="homebase", charset="UTF-8", Bearer realm="homeb
 WWW_AUTHENTICATE_INVALID = (
     'Basic realm="homebase", charset="UTF-8", Bearer realm="homebase", error="invalid_token"'
 )
+BODY_PARSE_ERROR = "There was an error parsing the body"
 _HTTP_CODES = {
     404: ("not_found", "route_not_found"),
     405: ("method_not_allowed", "method_not_allowed"),
@@ -105,13 +112,31 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    locale = _locale(request)
+    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+        # A body that is not even text (invalid UTF-8): a malformed payload, like bad JSON.
+        errors = [{"field": "body", "message": translate("field.json_invalid", locale)}]
+        return envelope(
+            422, "validation_error", translate("validation_error", locale), errors=errors
+        )
     code, key = _HTTP_CODES.get(exc.status_code, ("http_error", "validation_error"))
-    return envelope(exc.status_code, code, translate(key, _locale(request)), headers=exc.headers)
+    limit = request.app.state.homebase.settings.max_body_bytes
+    message = translate(key, locale, limit=limit)
+    return envelope(exc.status_code, code, message, headers=exc.headers)
 
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Safety net for database errors that escaped the services."""
+    locale = _locale(request)
     if isinstance(exc, DataError):
-        return envelope(422, "validation_error", translate("validation_error", _locale(request)))
+        return envelope(422, "validation_error", translate("validation_error", locale))
+    if isinstance(exc, IntegrityError):
+        return envelope(409, "conflict", translate("conflict", locale))
+    unavailable = isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+    if not unavailable and isinstance(exc, DBAPIError):
+        return await unexpected_error(request, exc.orig or exc)
     logger.warning("database unavailable: %s", type(exc).__name__)
     return envelope(
         503,
@@ -121,9 +146,17 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def connection_error(request: Request, exc: Exception) -> JSONResponse:
+    """A socket error reaching the database (refused, reset, timed out) before SQLAlchemy
+    could wrap it."""
+    return await database_error(request, exc)
+
+
+async def overflow_error(request: Request, exc: Exception) -> JSONResponse:
+    return envelope(422, "validation_error", translate("validation_error", _locale(request)))
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, (OSError, TimeoutError, ConnectionError)):
-        return await database_error(request, exc)
     logger.exception("unhandled error", exc_info=exc)
     return envelope(500, "internal_error", translate("internal_error", _locale(request)))
 
@@ -135,4 +168,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, database_error)
     app.add_exception_handler(DataError, database_error)
     app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(OSError, connection_error)
+    app.add_exception_handler(OverflowError, overflow_error)
     app.add_exception_handler(Exception, unexpected_error)
