@@ -69,9 +69,14 @@ def _blank_to_none(value: Any) -> Any:
     return None if value == "" else value
 
 
-def _no_nul(value: str) -> str:
+def _storable(value: str) -> str:
+    """Text both databases can store: no NUL, no lone surrogate (JSON's `"\\ud800"`)."""
     if "\x00" in value:
         raise PydanticCustomError("null_character", "Must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("invalid_unicode", "Must be valid Unicode text") from None
     return value
 
 
@@ -110,9 +115,15 @@ DueDate = Annotated[
     BeforeValidator(_iso_date_only),
     WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-12-31"]}),
 ]
-Title = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=TITLE_MAX)]
+Title = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(min_length=1, max_length=TITLE_MAX),
+    AfterValidator(_storable),
+]
 Description = Annotated[
-    Annotated[str, Field(max_length=DESCRIPTION_MAX)] | None, BeforeValidator(_blank_to_none)
+    Annotated[str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_storable)] | None,
+    BeforeValidator(_blank_to_none),
 ]
 OwnerId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
@@ -199,7 +210,7 @@ class TaskFilters(BaseModel):
 
     status: Annotated[StatusIn | None, Field(description="Only tasks with this status")] = None
     q: Annotated[
-        Annotated[str, Field(max_length=SEARCH_MAX), AfterValidator(_no_nul)] | None,
+        Annotated[str, Field(max_length=SEARCH_MAX), AfterValidator(_storable)] | None,
         Field(description="Case-insensitive substring of the title or the description"),
     ] = None
     due_before: Annotated[
