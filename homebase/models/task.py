@@ -20,11 +20,14 @@ class TaskStatus(enum.StrEnum):
 
 class Task(TimestampMixin, Base):
     __tablename__ = "task"
+    # One index per filter and sort of `GET /tasks`, each led by the owner.
     __table_args__ = (
         CheckConstraint("status IN ('new', 'in_progress', 'done')", name="status"),
         Index(None, "user_id", "status"),
         Index(None, "user_id", "due_date"),
         Index(None, "user_id", "created_at"),
+        Index(None, "user_id", "updated_at"),
+        Index(None, "user_id", "title"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -34,6 +37,9 @@ class Task(TimestampMixin, Base):
         String(20), default=TaskStatus.NEW.value, server_default="new", nullable=False
     )
     due_date: Mapped[date | None] = mapped_column(Date)
+    # Case-folded title and description, kept by the service: SQLite's lower() and LIKE fold
+    # ASCII only, and PostgreSQL's depend on the database locale; this searches every script.
+    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
     # Bumped on every change; the ETag is derived from it.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)

@@ -1,0 +1,29 @@
+"""The task message catalogs exist in every language, with the same keys and placeholders."""
+
+from __future__ import annotations
+
+import json
+import string
+from importlib import resources
+
+import pytest
+
+from homebase.core.i18n import SUPPORTED_LOCALES
+
+
+def _catalog(locale: str) -> dict[str, str]:
+    path = resources.files("homebase") / "locales" / locale / "tasks.json"
+    result: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return result
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_same_keys_and_placeholders_as_english(locale: str) -> None:
+    english, other = _catalog("en"), _catalog(locale)
+    assert other.keys() == english.keys()
+    for key, text in english.items():
+        assert _placeholders(other[key]) == _placeholders(text), key
