@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 PASSWORD_MIN = 8
@@ -15,12 +15,15 @@ _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 _NOT_DIGITS = re.compile(r"\D")
 
 
-def _reject_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise PydanticCustomError("null_character", "Must not contain NUL characters")
-    if isinstance(value, dict):
-        for item in value.values():
-            _reject_nul(item)
+def check_text(value: Any) -> Any:
+    """Refuse what no database can store: NUL characters and lone surrogates (invalid UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("null_character", "Must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PydanticCustomError("invalid_text", "Must be valid Unicode text") from exc
     return value
 
 
@@ -30,10 +33,10 @@ class Schema(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        return _reject_nul(data)
+    def _storable_text(cls, value: Any) -> Any:
+        return check_text(value)
 
 
 def _strip(value: Any) -> Any:

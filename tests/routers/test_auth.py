@@ -383,3 +383,13 @@ async def test_logout_all_ends_every_session(client: httpx.AsyncClient, factory:
 async def test_session_endpoints_need_credentials(client: httpx.AsyncClient, path: str) -> None:
     method = client.get if path.endswith("sessions") else client.post
     assert (await method(path)).status_code == 401
+
+
+@pytest.mark.parametrize("bad", ["nul\x00byte", "lone \ud800 surrogate"])
+async def test_unstorable_text_is_422_on_its_field(client: httpx.AsyncClient, bad: str) -> None:
+    body = json.dumps({"email": "t@example.com", "password": "long enough pw", "name": bad})
+    response = await client.post(
+        "/auth/register", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "name"

@@ -172,8 +172,8 @@ async def test_invalid_status_message_is_localised(
         ({"title": "T", "user_id": "abc"}, "user_id"),
         ({"title": "T", "user_id": 2**31}, "user_id"),
         ({"title": "T", "user_id": 0}, "user_id"),
-        ({"title": "a\x00b"}, "body"),
-        ({"title": "T", "description": "\x00"}, "body"),
+        ({"title": "a\x00b"}, "title"),
+        ({"title": "T", "description": "\x00"}, "description"),
     ],
 )
 async def test_invalid_task_body_is_422(
