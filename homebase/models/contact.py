@@ -65,5 +65,7 @@ class Contact(TimestampMixin, Base):
 event.listen(
     Contact.__table__,
     "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(  # type: ignore[no-untyped-call]
+        dialect="postgresql"
+    ),
 )
