@@ -11,10 +11,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.errors import FieldError
@@ -96,16 +95,18 @@ class UpcomingBirthday:
     age_on_next_birthday: int
 
 
-def _window(today: date, days: int) -> tuple[ColumnElement[bool], list[Any]]:
-    """The WHERE clause and ORDER BY of the window: soonest first, then by name."""
+def upcoming_query(owner_id: int, today: date, days: int) -> Select[Contact]:
+    """The owner's contacts celebrating in today … today+days: soonest first, then by name."""
     key = Contact.birthday_key
-    ranges = key_ranges(today, days)
-    where = or_(*(key.between(low, high) for low, high in ranges))
-    start_key = birthday_key(today)
+    in_window = or_(*(key.between(low, high) for low, high in key_ranges(today, days)))
     # Keys before today's come after the year end; one 29 February key may share 28 February.
-    wraps = case((key >= start_key, 0), else_=1)
+    wraps = case((key >= birthday_key(today), 0), else_=1)
     day = case((key == FEB_29, FEB_28), else_=key) if feb_29_folds(today) else key
-    return where, [wraps, day, Contact.last_name, Contact.first_name, Contact.id]
+    return (
+        select(Contact)
+        .where(Contact.user_id == owner_id, in_window)
+        .order_by(wraps, day, Contact.last_name, Contact.first_name, Contact.id)
+    )
 
 
 async def upcoming(
@@ -122,12 +123,9 @@ async def upcoming(
     if not 0 <= days <= MAX_DAYS:
         raise FieldError("days", "days_out_of_range", max=MAX_DAYS)
     today = today or today_in(tz)
-    where, order = _window(today, days)
-    condition = and_(Contact.user_id == owner.id, where)
-    total = await session.scalar(select(func.count()).select_from(Contact).where(condition))
-    rows = await session.scalars(
-        select(Contact).where(condition).order_by(*order).limit(limit).offset(offset)
-    )
+    query = upcoming_query(owner.id, today, days)
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await session.scalars(query.limit(limit).offset(offset))
     items = []
     for contact in rows:
         assert contact.birthday is not None  # the key range implies a birthday

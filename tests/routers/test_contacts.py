@@ -15,7 +15,11 @@ IVAN = {"first_name": "Иван", "last_name": "Петров", "email": "Ivan.Pe
 
 
 def body(**fields: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}
+    data: dict[str, Any] = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+    }
     data.update(fields)
     return data
 
@@ -408,39 +412,50 @@ async def test_deleting_the_owner_deletes_their_contacts(
 
 
 ONE = "/contacts/{id}"
+# (method, path, body, status for the owner or an admin)
 ENDPOINTS = [
-    ("GET", "/contacts", None),
-    ("POST", "/contacts", body(email="new@example.com")),
-    ("GET", "/contacts/birthdays", None),
-    ("GET", ONE, None),
-    ("PUT", ONE, body(first_name="Changed")),
-    ("PATCH", ONE, {"first_name": "Changed"}),
-    ("DELETE", ONE, None),
+    ("GET", "/contacts", None, 200),
+    ("POST", "/contacts", body(email="new@example.com"), 201),
+    ("GET", "/contacts/birthdays", None, 200),
+    ("GET", ONE, None, 200),
+    ("PUT", ONE, body(first_name="Changed"), 200),
+    ("PATCH", ONE, {"first_name": "Changed"}, 200),
+    ("DELETE", ONE, None, 204),
 ]
+SINGLE = [endpoint for endpoint in ENDPOINTS if endpoint[1] == ONE]
 
 
-@pytest.mark.parametrize(("method", "path", "payload"), ENDPOINTS)
-async def test_every_endpoint_needs_credentials(
+@pytest.mark.parametrize(("method", "path", "payload", "expected"), ENDPOINTS)
+async def test_every_endpoint_needs_credentials_and_serves_the_owner(
     client: httpx.AsyncClient,
     factory: Factory,
     method: str,
     path: str,
     payload: dict[str, Any] | None,
+    expected: int,
 ) -> None:
     owner = await factory.user()
     contact = await add(client, owner)
-    response = await client.request(method, path.format(id=contact["id"]), json=payload)
-    assert response.status_code == 401
-    assert "Bearer" in response.headers["WWW-Authenticate"]
+    url = path.format(id=contact["id"])
+    anonymous = await client.request(method, url, json=payload)
+    assert anonymous.status_code == 401
+    assert "Bearer" in anonymous.headers["WWW-Authenticate"]
+    wrong = await client.request(
+        method, url, json=payload, headers={"Authorization": "Bearer not.a.token"}
+    )
+    assert wrong.status_code == 401
+    response = await client.request(method, url, json=payload, headers=owner.bearer)
+    assert response.status_code == expected
 
 
-@pytest.mark.parametrize(("method", "path", "payload"), [e for e in ENDPOINTS if ONE == e[1]])
+@pytest.mark.parametrize(("method", "path", "payload", "expected"), SINGLE)
 async def test_another_users_contact_is_404_like_a_missing_one(
     client: httpx.AsyncClient,
     factory: Factory,
     method: str,
     path: str,
     payload: dict[str, Any] | None,
+    expected: int,
 ) -> None:
     owner, stranger = await factory.user(), await factory.user()
     contact = await add(client, owner)
@@ -456,10 +471,7 @@ async def test_another_users_contact_is_404_like_a_missing_one(
     assert (await client.get(f"/contacts/{contact['id']}", headers=owner.bearer)).json() == contact
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "payload", "expected"),
-    [(*e, s) for e, s in zip([e for e in ENDPOINTS if e[1] == ONE], [200, 200, 200, 204])],
-)
+@pytest.mark.parametrize(("method", "path", "payload", "expected"), SINGLE)
 async def test_admin_may_manage_any_contact(
     client: httpx.AsyncClient,
     factory: Factory,
