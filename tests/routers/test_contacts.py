@@ -272,6 +272,16 @@ async def test_search_with_like_wildcards_is_literal(
     assert await search(client, user, q="\\") == []
 
 
+async def test_a_separator_inside_a_name_does_not_leak_into_other_fields(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.user()
+    await add(client, user, first_name="Ann\x1fSmith", last_name="Jones", email="a@example.com")
+    assert await search(client, user, first_name="ann smith") == ["Jones"]
+    assert await search(client, user, last_name="smith") == []
+    assert await search(client, user, first_name="smith\x1fjones") == []
+
+
 async def test_read_update_delete_own_contact(client: httpx.AsyncClient, factory: Factory) -> None:
     user = await factory.user()
     contact = await add(client, user, phone="+1 555 0100 200", birthday="1990-05-01")
@@ -539,6 +549,29 @@ async def test_etag_if_none_match_and_if_match(client: httpx.AsyncClient, factor
         url, headers={**user.bearer, "If-Match": f'"nope", {star.headers["ETag"]}'}
     )
     assert listed.status_code == 204
+
+
+async def test_concurrent_writes_with_one_etag_let_exactly_one_through(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.user()
+    contact = await add(client, user)
+    url = f"/contacts/{contact['id']}"
+    etag = (await client.get(url, headers=user.bearer)).headers["ETag"]
+    responses = await asyncio.gather(
+        *(
+            client.patch(
+                url, json={"extra": f"writer {n}"}, headers={**user.bearer, "If-Match": etag}
+            )
+            for n in range(5)
+        )
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200, 412, 412, 412, 412]
+    winner = next(r for r in responses if r.status_code == 200)
+    current = await client.get(url, headers=user.bearer)
+    assert current.json()["extra"] == winner.json()["extra"]
+    assert current.headers["ETag"] == winner.headers["ETag"]
 
 
 async def test_patch_without_changes_keeps_the_etag(
