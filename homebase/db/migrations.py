@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from alembic import command
 from alembic.config import Config
 
@@ -17,3 +20,17 @@ def alembic_config(settings: Settings) -> Config:
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(settings), revision)
+
+
+def include_for(dialect_name: str) -> Callable[..., bool]:
+    """An Alembic `include_object` hook that leaves out what the models build only on other
+    backends (`.ddl_if(dialect=...)`), which autogenerate would otherwise report as missing."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        if condition is None or condition.dialect is None:
+            return True
+        dialects = (condition.dialect,) if isinstance(condition.dialect, str) else condition.dialect
+        return dialect_name in dialects
+
+    return include

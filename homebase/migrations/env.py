@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 import homebase.models  # noqa: F401 - registers every table
 from homebase.core.config import Settings
 from homebase.db.base import Base
+from homebase.db.migrations import include_for
 from homebase.db.session import async_url
 
 config = context.config
@@ -30,6 +31,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        include_object=include_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

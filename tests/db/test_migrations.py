@@ -12,14 +12,19 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from homebase.db.base import Base
-from homebase.db.migrations import upgrade
+from homebase.db.migrations import include_for, upgrade
 from homebase.db.session import async_url
 from tests.support import make_settings
 
 
 def _diff(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": False}
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": False,
+            "include_object": include_for(connection.dialect.name),
+        },
     )
     return list(compare_metadata(context, Base.metadata))
 

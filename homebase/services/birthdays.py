@@ -1,0 +1,134 @@
+"""Upcoming birthdays: the calendar rules as pure functions of "today", and the indexed query.
+
+A birthday is stored with its key `month * 100 + day`; the window today … today+days becomes
+one or two key ranges (two when it wraps the year end), searched through the
+(user_id, birthday_key) index. A 29 February birthday counts on 28 February in other years.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homebase.core.errors import FieldError
+from homebase.models import Contact, User
+
+FEB_29 = 229
+FEB_28 = 228
+YEAR_START = 101
+YEAR_END = 1231
+MAX_DAYS = 366
+# The last time zone to leave a date behind: a date that has begun nowhere is in the future.
+_LATEST_OFFSET = timedelta(hours=14)
+
+
+def birthday_key(birthday: date) -> int:
+    return birthday.month * 100 + birthday.day
+
+
+def occurrence(birthday: date, year: int) -> date:
+    """The day `birthday` is celebrated in `year` (28 February for 29 February off leap years)."""
+    if (birthday.month, birthday.day) == (2, 29) and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return birthday.replace(year=year)
+
+
+def next_birthday(birthday: date, today: date) -> date:
+    """The first celebration of `birthday` on or after `today`."""
+    this_year = occurrence(birthday, today.year)
+    return this_year if this_year >= today else occurrence(birthday, today.year + 1)
+
+
+def age_on(birthday: date, celebration: date) -> int:
+    return celebration.year - birthday.year
+
+
+def key_ranges(today: date, days: int) -> list[tuple[int, int]]:
+    """The inclusive `birthday_key` ranges whose next celebration falls in today … today+days."""
+    end = today + timedelta(days=days)
+    if days >= 365:
+        return [(YEAR_START, YEAR_END)]
+    start_key, end_key = birthday_key(today), birthday_key(end)
+    if end_key == FEB_28 and not calendar.isleap(end.year):
+        end_key = FEB_29
+    if end.year == today.year:
+        return [(start_key, end_key)]
+    return [(start_key, YEAR_END), (YEAR_START, end_key)]
+
+
+def feb_29_folds(today: date) -> bool:
+    """Whether the next 29 February birthday from `today` is celebrated on 28 February."""
+    year = today.year if birthday_key(today) <= FEB_29 else today.year + 1
+    return not calendar.isleap(year)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def today_in(tz: str | None, now: datetime | None = None) -> date:
+    """Today's date in the IANA zone `tz` (UTC when None); 422 for an unknown zone."""
+    now = now or datetime.now(UTC)
+    if tz is None:
+        return now.astimezone(UTC).date()
+    if tz not in _zone_names():
+        raise FieldError("tz", "unknown_time_zone")
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def latest_today(now: datetime | None = None) -> date:
+    """The latest date already begun somewhere on Earth (UTC+14)."""
+    return ((now or datetime.now(UTC)).astimezone(UTC) + _LATEST_OFFSET).date()
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingBirthday:
+    contact: Contact
+    next_birthday: date
+    age_on_next_birthday: int
+
+
+def upcoming_query(owner_id: int, today: date, days: int) -> Select[Contact]:
+    """The owner's contacts celebrating in today … today+days: soonest first, then by name."""
+    key = Contact.birthday_key
+    in_window = or_(*(key.between(low, high) for low, high in key_ranges(today, days)))
+    # Keys before today's come after the year end; one 29 February key may share 28 February.
+    wraps = case((key >= birthday_key(today), 0), else_=1)
+    day = case((key == FEB_29, FEB_28), else_=key) if feb_29_folds(today) else key
+    return (
+        select(Contact)
+        .where(Contact.user_id == owner_id, in_window)
+        .order_by(wraps, day, Contact.last_name, Contact.first_name, Contact.id)
+    )
+
+
+async def upcoming(
+    session: AsyncSession,
+    owner: User,
+    *,
+    days: int,
+    limit: int,
+    offset: int,
+    tz: str | None = None,
+    today: date | None = None,
+) -> tuple[list[UpcomingBirthday], int]:
+    """The owner's contacts whose next birthday falls in today … today+days, soonest first."""
+    if not 0 <= days <= MAX_DAYS:
+        raise FieldError("days", "days_out_of_range", max=MAX_DAYS)
+    today = today or today_in(tz)
+    query = upcoming_query(owner.id, today, days)
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await session.scalars(query.limit(limit).offset(offset))
+    items = []
+    for contact in rows:
+        assert contact.birthday is not None  # the key range implies a birthday
+        celebration = next_birthday(contact.birthday, today)
+        items.append(UpcomingBirthday(contact, celebration, age_on(contact.birthday, celebration)))
+    return items, int(total or 0)
