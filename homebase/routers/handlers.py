@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homebase.core.errors import AppError, FieldError, Unauthorized
@@ -135,4 +136,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, database_error)
     app.add_exception_handler(DataError, database_error)
     app.add_exception_handler(DBAPIError, database_error)
+    # Connection refused or timed out, or no pooled connection free in time: the database is
+    # out of reach. Handled here rather than in the catch-all, which re-raises into the server.
+    app.add_exception_handler(OSError, database_error)
+    app.add_exception_handler(PoolTimeout, database_error)
     app.add_exception_handler(Exception, unexpected_error)
