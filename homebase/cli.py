@@ -64,7 +64,7 @@ def _run_server(args: argparse.Namespace, settings: Settings, log_config: dict[s
     from homebase.main import start
 
     async def prepare() -> None:
-        # Once, before the workers start: the secret file, the tables and the first admin.
+        # Once, before the workers start: the tables and the first admin.
         state = AppState.build(settings)
         try:
             await start(state)
@@ -73,7 +73,8 @@ def _run_server(args: argparse.Namespace, settings: Settings, log_config: dict[s
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     _ = settings.secret
-    asyncio.run(prepare())
+    if args.workers > 1:  # a single worker does the same in its own start-up
+        asyncio.run(prepare())
     uvicorn.run(
         "homebase.main:create_app",
         factory=True,
