@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -101,6 +103,9 @@ def test_two_workers_share_the_secret_the_database_and_the_metrics(tmp_path: Pat
             )
             == 30
         )
+        healthcheck = [sys.executable, "-m", "homebase.observability.probe"]
+        probed = subprocess.run([*healthcheck, server.url("/health/live")], timeout=30, check=False)
+        assert probed.returncode == 0  # the container's HEALTHCHECK command
         secret_file = tmp_path / ".homebase-secret"
         assert secret_file.stat().st_mode & 0o777 == 0o600
         assert server.stop() == 0
