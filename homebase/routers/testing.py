@@ -16,6 +16,6 @@ router = APIRouter(include_in_schema=False)
 @router.get("/__test__/slow")
 async def slow(seconds: Annotated[float, Query(ge=0, le=30)] = 1.0) -> dict[str, float]:
     """Answer after `seconds`; logs when it starts, so a test knows the request is in flight."""
-    logger.warning("slow request started")
+    logger.info("slow request started")
     await asyncio.sleep(seconds)
     return {"slept": seconds}
