@@ -22,22 +22,14 @@ pytestmark = pytest.mark.slow
 def test_sigterm_lets_the_in_flight_request_finish(tmp_path: Path) -> None:
     with running_server(tmp_path) as server:
         print(f"start-up to ready: {server.startup_seconds:.2f} s")
-        result: dict[str, httpx.Response] = {}
-
-        def slow_request() -> None:
-            result["response"] = httpx.get(
-                server.url("/__test__/slow"), params={"seconds": 2}, timeout=30
-            )
-
-        thread = threading.Thread(target=slow_request)
-        thread.start()
+        slow = InFlight(server.url("/__test__/slow"), seconds=2)
         server.wait_for_line(lambda line: "slow request started" in line)
         stop_code = server.stop()
-        thread.join(30)
+        slow.join(30)
 
     assert stop_code == 0
-    response = result["response"]
-    assert response.status_code == 200
+    response = slow.response
+    assert response is not None and response.status_code == 200
     assert response.json() == {"slept": 2.0}
 
     entries = [json.loads(line) for line in server.lines]  # every line is one JSON object
@@ -108,5 +100,24 @@ def test_two_workers_share_the_secret_the_database_and_the_metrics(tmp_path: Pat
         assert probed.returncode == 0  # the container's HEALTHCHECK command
         secret_file = tmp_path / ".homebase-secret"
         assert secret_file.stat().st_mode & 0o777 == 0o600
+        slow = InFlight(server.url("/__test__/slow"), seconds=1)
+        server.wait_for_line(lambda line: "slow request started" in line)
         assert server.stop() == 0
+        slow.join(30)
+    assert slow.response is not None and slow.response.status_code == 200
     assert not metrics_dir.exists()
+    assert all(json.loads(line)["level"] for line in server.lines)
+
+
+class InFlight(threading.Thread):
+    """A request to the test-only slow route, sent from another thread."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__()
+        self.url = url
+        self.seconds = seconds
+        self.response: httpx.Response | None = None
+        self.start()
+
+    def run(self) -> None:
+        self.response = httpx.get(self.url, params={"seconds": self.seconds}, timeout=30)
