@@ -49,7 +49,7 @@ class PrivateCluster:
         command = [str(self.bindir / tool), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=30)
         if finished.returncode != 0:
             pytest.fail(f"{tool} failed: {finished.stdout}{finished.stderr}")
 
@@ -60,12 +60,12 @@ class PrivateCluster:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
         log = str(self.root / "server.log")
         self._run(
-            "pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "-t", "30", "start"
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "-t", "15", "start"
         )
         self.running = True
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "15", "stop")
         self.running = False
 
     def destroy(self) -> None:

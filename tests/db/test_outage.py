@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from homebase.core.state import AppState
 from homebase.main import create_app, start
@@ -103,12 +104,15 @@ class Load:
         return min(successes, key=lambda w: w.finished, default=None)
 
 
-async def test_outage_fails_fast_recovers_and_keeps_acknowledged_writes(
-    cluster: PrivateCluster,
-) -> None:
-    app = create_app(make_settings(cluster.url, db_connect_timeout=2.0))
-    state: AppState = app.state.homebase
-    await start(state)
+@dataclass(frozen=True)
+class Moments:
+    down: float  # the stop was asked for
+    stopped: float  # the cluster is down
+    starting: float  # the start was asked for
+    back: float  # the cluster accepts connections again
+
+
+async def run_outage(app: FastAPI, cluster: PrivateCluster) -> tuple[Load, Moments]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         load = Load(http)
@@ -116,34 +120,44 @@ async def test_outage_fails_fast_recovers_and_keeps_acknowledged_writes(
         tasks.append(asyncio.create_task(load.prober()))
         try:
             await asyncio.sleep(WARM_UP)
-            down_at = load.clock()
+            down = load.clock()
             await asyncio.to_thread(cluster.stop)
-            stopped_at = load.clock()
+            stopped = load.clock()
             await asyncio.sleep(OUTAGE)
-            starting_at = load.clock()
+            starting = load.clock()
             await asyncio.to_thread(cluster.start)
-            back_at = load.clock()
-            load.back_at = back_at
+            load.back_at = back = load.clock()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(load.recovered.wait(), RECOVERY_BOUND + 5)
             await asyncio.sleep(1.0)  # the load goes on a little after recovery
         finally:
             load.done.set()
             await asyncio.gather(*tasks)
-    await state.close()
+    return load, Moments(down, stopped, starting, back)
 
+
+async def test_outage_fails_fast_recovers_and_keeps_acknowledged_writes(
+    cluster: PrivateCluster,
+) -> None:
+    app = create_app(make_settings(cluster.url, db_connect_timeout=2.0))
+    state: AppState = app.state.homebase
+    await start(state)
+    try:
+        load, moments = await run_outage(app, cluster)
+    finally:
+        await state.close()
     writes = load.writes()
     probes = [outcome for outcome in load.outcomes if outcome.kind == "ready"]
-    during = [w for w in writes if w.started >= stopped_at and w.finished <= starting_at]
-    before = [w for w in writes if w.finished < down_at]
-    recovered = load.first_success_after(back_at)
-    worst = max(w.finished - w.started for w in writes if w.started >= down_at)
+    during = [w for w in writes if w.started >= moments.stopped and w.finished <= moments.starting]
+    before = [w for w in writes if w.finished < moments.down]
+    recovered = load.first_success_after(moments.back)
+    worst = max(w.finished - w.started for w in writes if w.started >= moments.down)
     print(
         f"\noutage figures: {len(writes)} writes ({len(before)} before the outage), "
         f"{sum(w.status == 503 for w in writes)} answered 503, {len(during)} while the "
         f"database was down (all 503); slowest answer from the stop on {worst * 1000:.0f} ms; "
-        f"stop took {(stopped_at - down_at) * 1000:.0f} ms; recovery "
-        + (f"{(recovered.finished - back_at) * 1000:.0f} ms" if recovered else "none")
+        f"stop took {(moments.stopped - moments.down) * 1000:.0f} ms; recovery "
+        + (f"{(recovered.finished - moments.back) * 1000:.0f} ms" if recovered else "none")
         + f" after the database was back; {len(load.acked)} writes acknowledged"
     )
 
@@ -156,7 +170,7 @@ async def test_outage_fails_fast_recovers_and_keeps_acknowledged_writes(
     assert any(p.status == 503 and p.detail == "unavailable" for p in probes)
 
     assert recovered is not None, "no write succeeded after the database came back"
-    assert recovered.finished - back_at <= RECOVERY_BOUND
+    assert recovered.finished - moments.back <= RECOVERY_BOUND
     after = [w for w in writes if w.started >= recovered.finished]
     assert after and all(w.status == 201 for w in after)
     assert probes[-1].status == 200
