@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint lint-containers format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP) lint-containers
 	$(BIN)/ruff check homebase tests bench
 	$(BIN)/ruff format --check homebase tests bench
 	$(BIN)/mypy homebase
+
+# hadolint and Docker Compose come from PyPI (the dev extra): no Docker engine is needed.
+lint-containers: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+	HOMEBASE_SECRET_KEY=lint-only-placeholder $(BIN)/docker-compose -f compose.yaml config --quiet
 
 format: $(STAMP)
 	$(BIN)/ruff format homebase tests bench

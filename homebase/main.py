@@ -16,7 +16,9 @@ from homebase.core.state import AppState
 from homebase.db.schema import create_all
 from homebase.db.session import session_scope
 from homebase.middleware import HomebaseMiddleware
-from homebase.routers import admin, auth, contacts, handlers, system, tasks, users
+from homebase.observability import metrics
+from homebase.observability.middleware import ObservabilityMiddleware
+from homebase.routers import admin, auth, contacts, handlers, system, tasks, testing, users
 from homebase.services.bootstrap import ensure_admin
 
 logger = logging.getLogger("homebase")
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(auth.compat)
     app.include_router(system.docs_router)
+    if settings.env == "test":
+        app.include_router(testing.router)
     app.mount(system.STATIC_URL, StaticFiles(directory=system.STATIC_DIR), name="docs-static")
 
     if settings.cors_origins:
@@ -84,4 +88,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         default_locale=settings.default_locale,
     )
+    _observe(app, state)
     return app
+
+
+def _observe(app: FastAPI, state: AppState) -> None:
+    """Request ids, access log and metrics (outermost, so they time everything)."""
+    app.add_middleware(ObservabilityMiddleware)
+    metrics.instrument_engine(state.engine)
+    folder = metrics.multiprocess_dir()
+    if folder is not None:
+        metrics.forget_dead_workers(folder)

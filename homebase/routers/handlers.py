@@ -16,6 +16,7 @@ from sqlalchemy.exc import (
     InterfaceError,
     OperationalError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homebase.core.errors import AppError, FieldError, Unauthorized
@@ -132,12 +133,15 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
         return envelope(422, "validation_error", translate("validation_error", locale))
     if isinstance(exc, IntegrityError):
         return envelope(409, "conflict", translate("conflict", locale))
-    unavailable = isinstance(exc, (OperationalError, InterfaceError)) or (
+    # Drivers report an unreachable or restarting server under several classes (asyncpg's
+    # "the database system is shutting down" arrives as a bare DBAPIError): all are 503.
+    expected = isinstance(exc, (OperationalError, InterfaceError, OSError, PoolTimeout)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
-    if not unavailable and isinstance(exc, DBAPIError):
-        return await unexpected_error(request, exc.orig or exc)
-    logger.warning("database unavailable: %s", type(exc).__name__)
+    if expected:
+        logger.warning("database unavailable: %s", type(exc).__name__)
+    else:
+        logger.error("database error: %s", exc, exc_info=exc)
     return envelope(
         503,
         "database_unavailable",
@@ -168,6 +172,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, database_error)
     app.add_exception_handler(DataError, database_error)
     app.add_exception_handler(DBAPIError, database_error)
+    # Connection refused or timed out, or no pooled connection free in time: the database is
+    # out of reach. Handled here rather than in the catch-all, which re-raises into the server.
     app.add_exception_handler(OSError, connection_error)
+    app.add_exception_handler(PoolTimeout, connection_error)
     app.add_exception_handler(OverflowError, overflow_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -1,4 +1,4 @@
-"""Health probes and the offline API docs."""
+"""Health probes, metrics and the offline API docs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import text
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from homebase.observability import health as health_checks
+from homebase.observability import metrics
 from homebase.routers.deps import StateDep
 
 router = APIRouter(tags=["system"])
@@ -22,33 +23,36 @@ STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
 STATIC_URL = "/static/docs"
 
 
-async def database_ok(state: StateDep) -> bool:
-    try:
-        async with state.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception:
-        return False
-    return True
-
-
 @router.get("/health/live")
 async def live() -> dict[str, str]:
-    """The process is up."""
+    """Liveness probe: the process is up and serving (checks nothing else)."""
     return {"status": "ok"}
 
 
 @router.get("/health/ready", responses={503: {"description": "A dependency is down"}})
 async def ready(state: StateDep) -> JSONResponse:
-    """The database (and Redis, when configured) answer."""
-    return await health(state)
+    """Readiness probe: the database, and Redis when configured, answer.
+
+    503 names what is down, e.g. `{"status": "error", "database": "unavailable", "redis": "ok"}`.
+    """
+    checks = await health_checks.readiness(state)
+    up = all(value == health_checks.OK for value in checks.values())
+    return JSONResponse({"status": "ok" if up else "error", **checks}, 200 if up else 503)
 
 
 @router.get("/health", responses={503: {"description": "The database is unreachable"}})
 async def health(state: StateDep) -> JSONResponse:
     """`{"status":"ok","database":"ok"}`, or 503 when the database is unreachable."""
-    if await database_ok(state):
+    if await health_checks.database_ok(state.engine):
         return JSONResponse({"status": "ok", "database": "ok"})
     return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics_endpoint() -> Response:
+    """Prometheus metrics (text format), added up over every worker process."""
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 @docs_router.get("/docs")

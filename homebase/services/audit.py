@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.models import AuditEvent
+from homebase.observability.metrics import observe_audit_event
 
 logger = logging.getLogger("homebase.audit")
 
@@ -43,6 +44,7 @@ async def record(
             detail=detail[:500] if detail else None,
         )
     )
+    observe_audit_event(event_type)
     logger.info(
         "audit %s",
         event_type,

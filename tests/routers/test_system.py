@@ -11,14 +11,6 @@ from tests.factories import Factory
 from tests.support import make_settings
 
 
-async def test_health(client: httpx.AsyncClient) -> None:
-    response = await client.get("/health")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
-    assert (await client.get("/health/live")).status_code == 200
-    assert (await client.get("/health/ready")).status_code == 200
-
-
 async def test_health_is_503_when_database_unreachable() -> None:
     app = create_app(make_settings("postgresql://nobody@127.0.0.1:1/nothing", db_connect_timeout=1))
     transport = httpx.ASGITransport(app=app)

@@ -1,0 +1,64 @@
+"""Operator actions on accounts (the `homebase users …` commands): no HTTP caller, no actor."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homebase.core.errors import NotFound
+from homebase.core.security import PasswordHasher
+from homebase.models import User
+from homebase.services import audit
+from homebase.services.users import find_by_login, revoke_all_sessions
+
+OPERATOR = audit.ClientInfo(ip=None, user_agent="homebase-cli")
+
+
+def generate_password() -> str:
+    """A random password well inside the policy (8–128 characters): 24 URL-safe characters."""
+    return secrets.token_urlsafe(18)
+
+
+async def find_user(session: AsyncSession, ref: str) -> User:
+    """A user by numeric id, email or username."""
+    ref = ref.strip()
+    user = await session.get(User, int(ref)) if ref.isdigit() else await find_by_login(session, ref)
+    if user is None:
+        raise NotFound("user_not_found")
+    return user
+
+
+async def set_active(session: AsyncSession, ref: str, *, active: bool) -> tuple[User, int]:
+    """(De)activate a user; deactivation ends every session. Returns the user and how many
+    sessions were ended."""
+    user = await find_user(session, ref)
+    user.is_active = active
+    ended = 0 if active else await revoke_all_sessions(session, user.id, "deactivated")
+    await session.flush()
+    await audit.record(
+        session,
+        "admin.user_activated" if active else "admin.user_deactivated",
+        client=OPERATOR,
+        user_id=user.id,
+        detail=f"sessions_ended={ended}",
+    )
+    return user, ended
+
+
+async def reset_password(
+    session: AsyncSession, hasher: PasswordHasher, ref: str, password: str
+) -> tuple[User, int]:
+    """Set a new password (already checked against the policy) and end every session."""
+    user = await find_user(session, ref)
+    user.password_hash = await hasher.hash(password)
+    ended = await revoke_all_sessions(session, user.id, "password_reset")
+    await session.flush()
+    await audit.record(
+        session,
+        "password.reset",
+        client=OPERATOR,
+        user_id=user.id,
+        detail=f"sessions_ended={ended}",
+    )
+    return user, ended
