@@ -44,7 +44,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
-    from homebase.core.errors import AppError
+    from homebase.core.errors import AppError, FieldError
+    from homebase.core.i18n import translate
     from homebase.core.state import AppState
     from homebase.db.schema import create_all
     from homebase.db.session import session_scope
@@ -65,6 +66,10 @@ def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
             async with session_scope(state.sessionmaker) as session:
                 user = await create_user(session, state.hasher, data, as_admin=True)
                 print(f"created admin {user.email} (id {user.id})")
+        except FieldError as exc:
+            reason = translate(f"field.{exc.field_key}", "en", **exc.field_params)
+            print(f"error: {exc.field}: {reason}", file=sys.stderr)
+            return 2
         except AppError as exc:
             print(f"error: {exc.code}", file=sys.stderr)
             return 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from homebase.core.client_ip import client_ip, parse_networks
 from homebase.core.errors import PayloadTooLarge
 from homebase.core.i18n import negotiate
 
@@ -16,10 +19,18 @@ NO_STORE_PREFIXES = ("/auth", "/login", "/register", "/api/user")
 
 
 class HomebaseMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, default_locale: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        default_locale: str,
+        trusted_proxies: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.default_locale = default_locale
+        self.trusted_proxies = parse_networks(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -27,12 +38,20 @@ class HomebaseMiddleware:
             return
         accept_language = None
         content_length = None
+        forwarded_for: list[str] = []
         for name, value in scope["headers"]:
             if name == b"accept-language":
                 accept_language = value.decode("latin-1")
             elif name == b"content-length":
                 content_length = value
-        scope.setdefault("state", {})["locale"] = negotiate(accept_language, self.default_locale)
+            elif name == b"x-forwarded-for":
+                forwarded_for.append(value.decode("latin-1"))
+        state = scope.setdefault("state", {})
+        state["locale"] = negotiate(accept_language, self.default_locale)
+        peer = scope.get("client")
+        state["client_ip"] = client_ip(
+            peer[0] if peer else None, forwarded_for, self.trusted_proxies
+        )
 
         limit = self.max_body_bytes
         if content_length is not None and (

@@ -54,8 +54,14 @@ class Settings(BaseSettings):
     rate_limit_login_per_ip: str = "30/minute"
     rate_limit_login_per_account: str = "10/minute"
     rate_limit_register_per_ip: str = "20/hour"
+    rate_limit_register_per_account: str = "5/hour"
+    rate_limit_refresh_per_ip: str = "60/minute"
+    # Keys in Redis start with this (one Redis can serve several deployments).
+    rate_limit_key_prefix: str = "homebase"
     lockout_threshold: int = Field(default=10, ge=1)
     lockout_duration: timedelta = timedelta(minutes=15)
+    # Each failure after a lock doubles the next lock, up to this.
+    lockout_max_duration: timedelta = timedelta(hours=24)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout: float = Field(default=3.0, gt=0)

@@ -33,7 +33,7 @@ async def register(
     data: UserCreate, session: SessionDep, state: StateDep, client: ClientDep
 ) -> UserPublic:
     """Create an account (an `is_admin` field is ignored here)."""
-    await state.limiter.register(client.ip)
+    await state.limiter.register(client.ip, data.email or data.username)
     user = await user_service.create_user(session, state.hasher, data)
     return UserPublic.model_validate(user)
 
@@ -43,7 +43,7 @@ async def _login(
 ) -> TokenPair:
     await state.limiter.login(client.ip, data.identifier)
     user = await auth_service.authenticate(
-        session, state.hasher, data.identifier, data.password, client
+        session, state.hasher, data.identifier, data.password, client, state.limiter.lockout
     )
     return await auth_service.start_session(
         session, state.codec, user, client, state.settings.refresh_token_ttl
@@ -76,7 +76,7 @@ async def refresh(
     data: RefreshRequest, session: SessionDep, state: StateDep, client: ClientDep
 ) -> TokenPair:
     """Spend a refresh token for a new pair; a spent token presented again ends the session."""
-    await state.limiter.login(client.ip, "")
+    await state.limiter.refresh(client.ip)
     return await auth_service.refresh(
         session, state.codec, data.refresh_token, client, state.settings.refresh_token_ttl
     )

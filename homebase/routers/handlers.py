@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homebase.core.errors import AppError, FieldError, Unauthorized
@@ -121,6 +121,12 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint the services did not foresee (a race they lost): a conflict, not a 500."""
+    logger.info("integrity error mapped to 409: %s", type(exc).__name__)
+    return envelope(409, "conflict", translate("conflict", _locale(request)))
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, (OSError, TimeoutError, ConnectionError)):
         return await database_error(request, exc)
@@ -135,4 +141,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, database_error)
     app.add_exception_handler(DataError, database_error)
     app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(Exception, unexpected_error)

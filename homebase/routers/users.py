@@ -70,7 +70,7 @@ async def create_user(
     if data.is_admin and not as_admin:
         raise AdminRequired()
     if not as_admin:
-        await state.limiter.register(client.ip)
+        await state.limiter.register(client.ip, data.email or data.username)
     user = await user_service.create_user(session, state.hasher, data, as_admin=as_admin)
     return UserPublic.model_validate(user)
 

@@ -15,6 +15,7 @@ from homebase.core.errors import (
     PasswordsMismatch,
     UsernameTaken,
 )
+from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.db.base import utcnow
 from homebase.models import AuthSession, User
@@ -60,9 +61,11 @@ async def create_user(
     as_admin: bool = False,
 ) -> User:
     """Register a user; `is_admin` is honoured only when an admin creates the account."""
+    name = data.name or default_name(data.email, data.username)
+    check_password(data.password, "password", email=data.email, username=data.username, name=name)
     await _ensure_unique(session, data.email, data.username)
     user = User(
-        name=data.name or default_name(data.email, data.username),
+        name=name,
         email=data.email,
         username=data.username,
         phone=data.phone,
@@ -214,6 +217,9 @@ async def change_password(
     user = await get_user(session, user_id)
     if data.new_password != data.new_password_repeat:
         raise PasswordsMismatch()
+    check_password(
+        data.new_password, "new_password", email=user.email, username=user.username, name=user.name
+    )
     if require_current and not actor.is_admin:
         if not current_password:
             raise FieldError("current_password", "current_password_required")
