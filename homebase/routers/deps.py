@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPBasic, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,3 +187,7 @@ def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+MAX_ID = 2**31 - 1  # the range of an INTEGER primary key on PostgreSQL
+# An id in a path: out-of-range ids are a 422, never an overflow in the database driver.
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="The resource's id")]

@@ -105,13 +105,30 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    locale = _locale(request)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI's body reader failed on something other than a JSONDecodeError: invalid
+        # UTF-8, nesting too deep for the parser, a broken form. Malformed input is a 422.
+        errors = [{"field": "body", "message": field_message("json_invalid", locale, {})}]
+        return envelope(
+            422, "validation_error", translate("validation_error", locale), errors=errors
+        )
     code, key = _HTTP_CODES.get(exc.status_code, ("http_error", "validation_error"))
-    return envelope(exc.status_code, code, translate(key, _locale(request)), headers=exc.headers)
+    params = getattr(exc, "params", None) or {}
+    return envelope(exc.status_code, code, translate(key, locale, **params), headers=exc.headers)
+
+
+def _sqlstate(exc: Exception) -> str:
+    return str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
 
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, DataError):
+    # SQLSTATE class 22 is "data exception": a value the database refuses (a NUL byte in
+    # text, a number out of range), which asyncpg does not always raise as a DataError.
+    if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
         return envelope(422, "validation_error", translate("validation_error", _locale(request)))
+    if _sqlstate(exc).startswith("23"):
+        return await integrity_error(request, exc)
     logger.warning("database unavailable: %s", type(exc).__name__)
     return envelope(
         503,
@@ -128,6 +145,10 @@ async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, OverflowError):
+        # A number too large for the database driver (SQLite binds 64-bit integers only)
+        # that no schema bounded: the input is invalid, the service is fine.
+        return envelope(422, "validation_error", translate("validation_error", _locale(request)))
     if isinstance(exc, (OSError, TimeoutError, ConnectionError)):
         return await database_error(request, exc)
     logger.exception("unhandled error", exc_info=exc)
@@ -142,4 +163,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DataError, database_error)
     app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(OverflowError, unexpected_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -14,6 +14,7 @@ from homebase.routers.deps import (
     CurrentUser,
     OptionalAuthDep,
     PageDep,
+    ResourceId,
     SessionDep,
     StateDep,
 )
@@ -82,7 +83,7 @@ async def read_me(user: CurrentUser) -> UserPublic:
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, responses=errors(401, 404, 422))
-async def read_user(user_id: int, _user: CurrentUser, session: SessionDep) -> UserPublic:
+async def read_user(user_id: ResourceId, _user: CurrentUser, session: SessionDep) -> UserPublic:
     """One user by id."""
     return UserPublic.model_validate(await user_service.get_user(session, user_id))
 
@@ -94,7 +95,7 @@ async def read_user(user_id: int, _user: CurrentUser, session: SessionDep) -> Us
     "/users/{user_id}", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422)
 )
 async def update_user(
-    user_id: int, data: UserUpdate, user: CurrentUser, session: SessionDep, client: ClientDep
+    user_id: ResourceId, data: UserUpdate, user: CurrentUser, session: SessionDep, client: ClientDep
 ) -> UserPublic:
     """Update a user (the user themself or an admin); only admins set `is_admin`/`is_active`."""
     updated = await user_service.update_user(session, user, user_id, data, client)
@@ -105,7 +106,7 @@ async def update_user(
     "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404)
 )
 async def delete_user(
-    user_id: int, user: CurrentUser, session: SessionDep, client: ClientDep
+    user_id: ResourceId, user: CurrentUser, session: SessionDep, client: ClientDep
 ) -> Response:
     """Delete a user with their tasks, contacts and sessions."""
     await user_service.delete_user(session, user, user_id, client)
@@ -119,7 +120,7 @@ async def delete_user(
 )
 async def change_password(
     request: Request,
-    user_id: int,
+    user_id: ResourceId,
     data: AdminPasswordChange,
     user: CurrentUser,
     session: SessionDep,

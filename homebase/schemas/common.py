@@ -15,12 +15,12 @@ _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 _NOT_DIGITS = re.compile(r"\D")
 
 
-def _reject_nul(value: Any) -> Any:
+def reject_nul(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise PydanticCustomError("null_character", "Must not contain NUL characters")
     if isinstance(value, dict):
         for item in value.values():
-            _reject_nul(item)
+            reject_nul(item)
     return value
 
 
@@ -33,7 +33,7 @@ class Schema(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        return _reject_nul(data)
+        return reject_nul(data)
 
 
 def _strip(value: Any) -> Any:

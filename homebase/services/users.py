@@ -197,6 +197,25 @@ async def revoke_all_sessions(session: AsyncSession, user_id: int, reason: str) 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def end_sessions_of(
+    session: AsyncSession, actor: User, user_id: int, client: ClientInfo
+) -> int:
+    """An admin ends every session of a user; returns how many were open."""
+    if not actor.is_admin:
+        raise Forbidden("admin_required")
+    user = await get_user(session, user_id)
+    count = await revoke_all_sessions(session, user.id, "admin")
+    await audit.record(
+        session,
+        "admin.sessions_ended",
+        client=client,
+        user_id=user.id,
+        actor_id=actor.id,
+        detail=f"count={count}",
+    )
+    return count
+
+
 async def change_password(
     session: AsyncSession,
     hasher: PasswordHasher,
