@@ -6,6 +6,8 @@ lockout (`core/lockout.py`) bounds how many wrong guesses one account takes in a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 
 from limits import RateLimitItem, parse
@@ -80,4 +82,11 @@ class RateLimiter:
         )
 
     async def reset(self) -> None:
+        """Forget every counter (tests). The memory store's expiry task is stopped first: it
+        would trip over the keys that vanish under it."""
+        timer = getattr(self.storage, "timer", None)
+        if isinstance(timer, asyncio.Task) and not timer.done():
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
         await self.storage.reset()
