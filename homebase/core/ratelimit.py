@@ -81,6 +81,12 @@ class RateLimiter:
             )
         )
 
+    async def close(self) -> None:
+        """Close the Redis connections, if any (the memory store holds none)."""
+        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
+        if client is not None and hasattr(client, "aclose"):
+            await client.aclose()
+
     async def reset(self) -> None:
         """Forget every counter (tests). The memory store's expiry task is stopped first: it
         would trip over the keys that vanish under it."""
