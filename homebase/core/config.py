@@ -23,6 +23,13 @@ def _split_csv(value: object) -> object:
     return value
 
 
+def _seconds(value: object) -> object:
+    """`HOMEBASE_LOCKOUT_DURATION=900` means seconds (ISO 8601 `PT15M` works as well)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOMEBASE_", env_file=".env", extra="ignore", frozen=True
@@ -72,6 +79,14 @@ class Settings(BaseSettings):
     _split = field_validator(
         "cors_origins", "trusted_proxies", "previous_secret_keys", mode="before"
     )(_split_csv)
+    _durations = field_validator(
+        "access_token_ttl",
+        "refresh_token_ttl",
+        "basic_auth_cache_ttl",
+        "lockout_duration",
+        "lockout_max_duration",
+        mode="before",
+    )(_seconds)
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:

@@ -63,7 +63,7 @@ def test_two_server_processes_share_counters(tmp_path: Path) -> None:
         rate_limit_login_per_ip="5/minute",
         rate_limit_login_per_account="1000/minute",
         lockout_threshold="3",
-        lockout_duration="PT60S",
+        lockout_duration="60",
         log_json="false",
     )
     with running_server(env, tmp_path) as a, running_server(env, tmp_path) as b:
