@@ -36,7 +36,7 @@ async def register(
 ) -> UserPublic:
     """Create an account (an `is_admin` field is ignored here)."""
     await state.limiter.register(client.ip, data.email or data.username)
-    user = await user_service.create_user(session, state.hasher, data)
+    user = await user_service.create_user(session, state.hasher, data, client=client)
     return UserPublic.model_validate(user)
 
 

@@ -72,7 +72,14 @@ async def create_user(
         raise AdminRequired()
     if not as_admin:
         await state.limiter.register(client.ip, data.email or data.username)
-    user = await user_service.create_user(session, state.hasher, data, as_admin=as_admin)
+    user = await user_service.create_user(
+        session,
+        state.hasher,
+        data,
+        as_admin=as_admin,
+        actor=principal.user if as_admin and principal is not None else None,
+        client=client,
+    )
     return UserPublic.model_validate(user)
 
 

@@ -59,8 +59,11 @@ async def create_user(
     data: UserCreate,
     *,
     as_admin: bool = False,
+    actor: User | None = None,
+    client: ClientInfo | None = None,
 ) -> User:
-    """Register a user; `is_admin` is honoured only when an admin creates the account."""
+    """Register a user; `is_admin` is honoured only when an admin creates the account.
+    With a `client` the creation is audited (by `actor`, an admin, if given)."""
     name = data.name or default_name(data.email, data.username)
     check_password(data.password, "password", email=data.email, username=data.username, name=name)
     await _ensure_unique(session, data.email, data.username)
@@ -77,6 +80,15 @@ async def create_user(
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise _conflict_from(exc) from exc
+    if client is not None:
+        await audit.record(
+            session,
+            "admin.user_created" if actor is not None else "user.registered",
+            client=client,
+            user_id=user.id,
+            actor_id=actor.id if actor is not None else None,
+            detail="is_admin" if user.is_admin else None,
+        )
     return user
 
 

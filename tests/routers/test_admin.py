@@ -63,6 +63,10 @@ async def test_security_events_are_recorded_and_never_hold_secrets(
     await client.delete(f"/admin/users/{user.id}/sessions", headers=admin.bearer)
     other = await factory.user()
     await client.post("/auth/logout-all", headers=other.bearer)
+    await client.post("/auth/register", json={"email": "self@example.com", "password": "pw-" * 4})
+    await client.post(
+        "/users", json={"email": "made@example.com", "password": "pw-" * 4}, headers=admin.bearer
+    )
     await client.delete(f"/users/{other.id}", headers=admin.bearer)
 
     recorded = set(await _types(client, admin.bearer, limit=100))
@@ -76,6 +80,8 @@ async def test_security_events_are_recorded_and_never_hold_secrets(
         "admin.user_updated",
         "admin.sessions_ended",
         "user.deleted",
+        "user.registered",
+        "admin.user_created",
     } <= recorded
 
     async with state.sessionmaker() as session:
