@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         HomebaseMiddleware,
         max_body_bytes=settings.max_body_bytes,
         default_locale=settings.default_locale,
+        trusted_proxies=settings.trusted_proxies,
     )
     _observe(app, state)
     return app

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from homebase.core.i18n import negotiate
+from homebase.core.client_ip import client_ip, parse_networks
+from homebase.core.i18n import negotiate, translate
+from homebase.routers.handlers import envelope
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -16,10 +21,18 @@ NO_STORE_PREFIXES = ("/auth", "/login", "/register", "/api/user")
 
 
 class HomebaseMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, default_locale: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        default_locale: str,
+        trusted_proxies: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.default_locale = default_locale
+        self.trusted_proxies = parse_networks(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -27,20 +40,26 @@ class HomebaseMiddleware:
             return
         accept_language = None
         content_length = None
+        forwarded_for: list[str] = []
         for name, value in scope["headers"]:
             if name == b"accept-language":
                 accept_language = value.decode("latin-1")
             elif name == b"content-length":
                 content_length = value
-        scope.setdefault("state", {})["locale"] = negotiate(accept_language, self.default_locale)
+            elif name == b"x-forwarded-for":
+                forwarded_for.append(value.decode("latin-1"))
+        state = scope.setdefault("state", {})
+        state["locale"] = negotiate(accept_language, self.default_locale)
+        peer = scope.get("client")
+        state["client_ip"] = client_ip(
+            peer[0] if peer else None, forwarded_for, self.trusted_proxies
+        )
 
         limit = self.max_body_bytes
-        if content_length is not None and (
+        too_large = content_length is not None and (
             not content_length.isdigit() or int(content_length) > limit
-        ):
-            receive = _refusing_receive(limit)
-        else:
-            receive = _counting_receive(receive, limit)
+        )
+        receive = _counting_receive(receive, limit)
 
         no_store = scope["path"].startswith(NO_STORE_PREFIXES)
 
@@ -53,14 +72,25 @@ class HomebaseMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        if too_large:  # refused before a byte of the body is read
+            await _too_large_response(state["locale"], limit)(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 
-def _refusing_receive(limit: int) -> Receive:
-    async def receive() -> Message:
-        raise HTTPException(413)
+class BodyTooLarge(HTTPException):
+    """Raised while a body without (or with a lying) Content-Length is read past the limit.
+    An HTTPException, because FastAPI's body reader lets those through to the handlers and
+    turns any other exception into a 400."""
 
-    return receive
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413)
+        self.params = {"limit": limit}
+
+
+def _too_large_response(locale: str, limit: int) -> Response:
+    message = translate("payload_too_large", locale, limit=limit)
+    return envelope(413, "payload_too_large", message, headers={"Connection": "close"})
 
 
 def _counting_receive(receive: Receive, limit: int) -> Receive:
@@ -72,7 +102,7 @@ def _counting_receive(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise HTTPException(413)
+                raise BodyTooLarge(limit)
         return message
 
     return counted

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import ValidationError
 
 from homebase.core.config import Settings
-from homebase.core.errors import AppError
-from homebase.core.i18n import translate
+from homebase.core.errors import AppError, FieldError
+from homebase.core.i18n import field_message, translate
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +62,9 @@ def run_in_session(
             await create_all(state.engine)
             async with session_scope(state.sessionmaker) as session:
                 result = await work(state, session)
+        except FieldError as exc:
+            error(f"{exc.field}: {field_message(exc.field_key, 'en', exc.field_params)}")
+            return exit_code(exc), None
         except AppError as exc:
             error(translate(exc.message_key, "en", **exc.params))
             return exit_code(exc), None

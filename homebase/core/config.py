@@ -23,6 +23,13 @@ def _split_csv(value: object) -> object:
     return value
 
 
+def _seconds(value: object) -> object:
+    """`HOMEBASE_LOCKOUT_DURATION=900` means seconds (ISO 8601 `PT15M` works as well)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOMEBASE_", env_file=".env", extra="ignore", frozen=True
@@ -54,8 +61,14 @@ class Settings(BaseSettings):
     rate_limit_login_per_ip: str = "30/minute"
     rate_limit_login_per_account: str = "10/minute"
     rate_limit_register_per_ip: str = "20/hour"
+    rate_limit_register_per_account: str = "5/hour"
+    rate_limit_refresh_per_ip: str = "60/minute"
+    # Keys in Redis start with this (one Redis can serve several deployments).
+    rate_limit_key_prefix: str = "homebase"
     lockout_threshold: int = Field(default=10, ge=1)
     lockout_duration: timedelta = timedelta(minutes=15)
+    # Each failure after a lock doubles the next lock, up to this.
+    lockout_max_duration: timedelta = timedelta(hours=24)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout: float = Field(default=3.0, gt=0)
@@ -63,23 +76,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator(
+    _split = field_validator(
+        "cors_origins", "trusted_proxies", "previous_secret_keys", mode="before"
+    )(_split_csv)
+    _durations = field_validator(
         "access_token_ttl",
         "refresh_token_ttl",
         "basic_auth_cache_ttl",
         "lockout_duration",
+        "lockout_max_duration",
         mode="before",
-    )
-    @classmethod
-    def _seconds(cls, value: object) -> object:
-        """A bare number of seconds ("900") as well as ISO 8601 ("PT15M")."""
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
-        return value
-
-    _split = field_validator(
-        "cors_origins", "trusted_proxies", "previous_secret_keys", mode="before"
-    )(_split_csv)
+    )(_seconds)
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:

@@ -149,3 +149,14 @@ class DatabaseUnavailable(AppError):
     status_code = 503
     code = "database_unavailable"
     message_key = "database_unavailable"
+
+
+class ServiceUnavailable(AppError):
+    """A dependency other than the database (the rate-limit store) does not answer."""
+
+    status_code = 503
+    code = "service_unavailable"
+    message_key = "service_unavailable"
+
+    def __init__(self, message_key: str | None = None) -> None:
+        super().__init__(message_key, headers={"Retry-After": "5"})

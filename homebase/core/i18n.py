@@ -52,3 +52,12 @@ def negotiate(accept_language: str | None, default: str) -> str:
         if primary in SUPPORTED_LOCALES and quality > best_quality:
             best_quality, best_locale = quality, primary
     return best_locale
+
+
+def field_message(error_type: str, locale: str, params: dict[str, Any]) -> str:
+    """A field error's text: `field.<type>` from the catalog, else `<type>`, else generic."""
+    known = catalog(FALLBACK_LOCALE)
+    for key in (f"field.{error_type}", error_type):
+        if key in known:
+            return translate(key, locale, **params)
+    return translate("field.default", locale)

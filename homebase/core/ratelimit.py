@@ -1,51 +1,98 @@
-"""Rate limits with the `limits` library: in memory, or in Redis shared by every worker."""
+"""Rate limits with the `limits` library: in memory, or in Redis shared by every worker.
+
+Moving windows per client IP and per login bound how fast anyone may guess; the account
+lockout (`core/lockout.py`) bounds how many wrong guesses one account takes in all.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
 from homebase.core.config import Settings
+from homebase.core.counters import account_key, create_storage, guarded
 from homebase.core.errors import RateLimited
-
-
-def _storage(settings: Settings) -> Storage:
-    if not settings.redis_url:
-        return MemoryStorage()
-    uri = "async+" + settings.redis_url
-    storage = storage_from_string(uri, implementation="redispy", key_prefix="homebase:limits")
-    assert isinstance(storage, Storage)
-    return storage
+from homebase.core.lockout import Lockout
 
 
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
-        self.storage = _storage(settings)
+        self.storage = create_storage(settings)
         self._limiter = MovingWindowRateLimiter(self.storage)
         self.login_per_ip = parse(settings.rate_limit_login_per_ip)
         self.login_per_account = parse(settings.rate_limit_login_per_account)
         self.register_per_ip = parse(settings.rate_limit_register_per_ip)
+        self.register_per_account = parse(settings.rate_limit_register_per_account)
+        self.refresh_per_ip = parse(settings.rate_limit_refresh_per_ip)
+        self.lockout = Lockout(self.storage, settings)
+
+    async def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
+        stats = await self._limiter.get_window_stats(item, *keys)
+        return int(stats.reset_time - time.time()) + 1
 
     async def hit(self, item: RateLimitItem, *keys: str) -> None:
         """Count one request against `item` for `keys`; raise RateLimited when over."""
         if not self.enabled:
             return
-        if not await self._limiter.hit(item, *keys):
-            stats = await self._limiter.get_window_stats(item, *keys)
-            raise RateLimited(int(stats.reset_time - time.time()) + 1)
+        if not await guarded(lambda: self._limiter.hit(item, *keys)):
+            raise RateLimited(await guarded(lambda: self._retry_after(item, *keys)))
+
+    async def check(self, item: RateLimitItem, *keys: str) -> None:
+        """Raise RateLimited when `item` is spent for `keys`, without counting this request."""
+        if not self.enabled:
+            return
+        if not await guarded(lambda: self._limiter.test(item, *keys)):
+            raise RateLimited(await guarded(lambda: self._retry_after(item, *keys)))
 
     async def login(self, ip: str | None, login: str) -> None:
+        """A login attempt (`/auth/login`, `/auth/token`, `/login`): every attempt counts."""
         await self.hit(self.login_per_ip, "login-ip", ip or "unknown")
         if login:
-            await self.hit(self.login_per_account, "login-account", login.lower())
+            await self.hit(self.login_per_account, "login-account", account_key(login))
 
-    async def register(self, ip: str | None) -> None:
+    async def register(self, ip: str | None, login: str | None = None) -> None:
         await self.hit(self.register_per_ip, "register-ip", ip or "unknown")
+        if login:
+            await self.hit(self.register_per_account, "register-account", account_key(login))
+
+    async def refresh(self, ip: str | None) -> None:
+        await self.hit(self.refresh_per_ip, "refresh-ip", ip or "unknown")
+
+    async def check_basic(self, ip: str | None, login: str) -> None:
+        """Before Basic credentials are verified: refuse an IP or a login whose *failure*
+        budget is spent. Successful Basic requests never count (see `basic_failed`)."""
+        await self.check(self.login_per_ip, "basic-fail-ip", ip or "unknown")
+        await self.check(self.login_per_account, "basic-fail-account", account_key(login))
+
+    async def basic_failed(self, ip: str | None, login: str) -> None:
+        if not self.enabled:
+            return
+        await guarded(
+            lambda: self._limiter.hit(self.login_per_ip, "basic-fail-ip", ip or "unknown")
+        )
+        await guarded(
+            lambda: self._limiter.hit(
+                self.login_per_account, "basic-fail-account", account_key(login)
+            )
+        )
+
+    async def close(self) -> None:
+        """Close the Redis connections, if any (the memory store holds none)."""
+        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
+        if client is not None and hasattr(client, "aclose"):
+            await client.aclose()
 
     async def reset(self) -> None:
+        """Forget every counter (tests). The memory store's expiry task is stopped first: it
+        would trip over the keys that vanish under it."""
+        timer = getattr(self.storage, "timer", None)
+        if isinstance(timer, asyncio.Task) and not timer.done():
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
         await self.storage.reset()

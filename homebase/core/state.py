@@ -35,3 +35,4 @@ class AppState:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self.limiter.close()

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -37,7 +37,13 @@ def async_url(database_url: str) -> URL:
     return url
 
 
+# Execution option naming how a SQLite transaction begins; see `_sqlite_begin`.
+SQLITE_BEGIN = "homebase_sqlite_begin"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver's own implicit BEGIN is turned off: `_sqlite_begin` issues it instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -46,11 +52,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    """`BEGIN IMMEDIATE` for a transaction that will write, else a deferred `BEGIN`.
+
+    A deferred transaction that reads and then writes has to upgrade its lock; when another
+    connection wrote in between, SQLite answers SQLITE_BUSY at once, without waiting on
+    busy_timeout. Taking the write lock at BEGIN makes concurrent writers queue instead.
+    """
+    immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "immediate"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=10)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
         url,
@@ -67,9 +85,19 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 @asynccontextmanager
-async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Yield a session; commit if the work succeeded (or the error says to keep it)."""
-    async with factory() as session:
+async def session_scope(
+    factory: async_sessionmaker[AsyncSession], *, write: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """Yield a session; commit if the work succeeded (or the error says to keep it).
+
+    `write` says the work will write: on SQLite its transaction then takes the write lock
+    when it begins (see `_sqlite_begin`); elsewhere it changes nothing.
+    """
+    overrides: dict[str, Any] = {}
+    bind = factory.kw.get("bind")
+    if write and isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+        overrides["bind"] = bind.execution_options(**{SQLITE_BEGIN: "immediate"})
+    async with factory(**overrides) as session:
         try:
             yield session
         except AppError as exc:

@@ -1,17 +1,18 @@
-"""Administration: the security audit trail."""
+"""Administration: the security audit trail, ending a user's sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
-from homebase.routers.deps import AdminUser, PageDep, SessionDep
+from homebase.routers.deps import MAX_ID, AdminUser, ClientDep, PageDep, ResourceId, SessionDep
 from homebase.routers.pagination import set_page_headers
 from homebase.routers.responses import errors
 from homebase.services import audit
+from homebase.services import users as user_service
 
 router = APIRouter(tags=["admin"])
 
@@ -37,7 +38,7 @@ async def audit_events(
     _admin: AdminUser,
     session: SessionDep,
     page: PageDep,
-    user_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     type: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[AuditEventPublic]:
     """Security events, newest first; filter by `user_id` and `type`."""
@@ -46,3 +47,19 @@ async def audit_events(
     )
     set_page_headers(request, response, page, total)
     return [AuditEventPublic.model_validate(event) for event in events]
+
+
+@router.delete(
+    "/admin/users/{user_id}/sessions",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 404, 422),
+)
+async def end_user_sessions(
+    user_id: ResourceId,
+    admin: AdminUser,
+    session: SessionDep,
+    client: ClientDep,
+) -> Response:
+    """End every session of a user (their access and refresh tokens stop working)."""
+    await user_service.end_sessions_of(session, admin, user_id, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Form, Path, Response, status
+from pydantic import AfterValidator
 
 from homebase.routers.deps import (
     AuthDep,
@@ -15,6 +16,7 @@ from homebase.routers.deps import (
 )
 from homebase.routers.responses import errors
 from homebase.schemas.auth import LoginRequest, RefreshRequest, SessionPublic, TokenPair
+from homebase.schemas.common import check_text
 from homebase.schemas.user import UserCreate, UserPublic
 from homebase.services import auth as auth_service
 from homebase.services import users as user_service
@@ -33,8 +35,8 @@ async def register(
     data: UserCreate, session: SessionDep, state: StateDep, client: ClientDep
 ) -> UserPublic:
     """Create an account (an `is_admin` field is ignored here)."""
-    await state.limiter.register(client.ip)
-    user = await user_service.create_user(session, state.hasher, data)
+    await state.limiter.register(client.ip, data.email or data.username)
+    user = await user_service.create_user(session, state.hasher, data, client=client)
     return UserPublic.model_validate(user)
 
 
@@ -43,7 +45,7 @@ async def _login(
 ) -> TokenPair:
     await state.limiter.login(client.ip, data.identifier)
     user = await auth_service.authenticate(
-        session, state.hasher, data.identifier, data.password, client
+        session, state.hasher, data.identifier, data.password, client, state.limiter.lockout
     )
     return await auth_service.start_session(
         session, state.codec, user, client, state.settings.refresh_token_ttl
@@ -60,8 +62,8 @@ async def login(
 
 @router.post("/auth/token", response_model=TokenPair, responses=errors(401, 422, 429))
 async def token(
-    username: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(min_length=1, max_length=1024)],
+    username: Annotated[str, Form(max_length=254), AfterValidator(check_text)],
+    password: Annotated[str, Form(min_length=1, max_length=1024), AfterValidator(check_text)],
     session: SessionDep,
     state: StateDep,
     client: ClientDep,
@@ -76,7 +78,7 @@ async def refresh(
     data: RefreshRequest, session: SessionDep, state: StateDep, client: ClientDep
 ) -> TokenPair:
     """Spend a refresh token for a new pair; a spent token presented again ends the session."""
-    await state.limiter.login(client.ip, "")
+    await state.limiter.refresh(client.ip)
     return await auth_service.refresh(
         session, state.codec, data.refresh_token, client, state.settings.refresh_token_ttl
     )
@@ -104,13 +106,16 @@ async def sessions(principal: AuthDep, session: SessionDep) -> list[SessionPubli
 @router.delete(
     "/auth/sessions/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=errors(401, 404),
+    responses=errors(401, 404, 422),
 )
 async def end_session(
-    session_id: str, user: CurrentUser, session: SessionDep, client: ClientDep
+    session_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Za-z_-]+$")],
+    user: CurrentUser,
+    session: SessionDep,
+    client: ClientDep,
 ) -> Response:
     """End one of the caller's sessions."""
-    await auth_service.end_session(session, user, session_id[:64], client)
+    await auth_service.end_session(session, user, session_id, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

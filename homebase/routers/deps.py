@@ -29,8 +29,12 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with session_scope(state.sessionmaker) as session:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+    write = request.method not in SAFE_METHODS
+    async with session_scope(state.sessionmaker, write=write) as session:
         yield session
 
 
@@ -109,10 +113,17 @@ async def _authenticate(request: Request, session: AsyncSession, state: AppState
         if parsed is None:
             raise InvalidCredentials()
         login, password = parsed
-        await state.limiter.login(get_client(request).ip, login)
-        user = await auth_service.authenticate(
-            session, state.hasher, login, password, get_client(request)
-        )
+        client = get_client(request)
+        # Only failures count: a valid user's script may call GET endpoints with Basic
+        # credentials as often as it likes; a guesser is stopped by the failure budget.
+        await state.limiter.check_basic(client.ip, login)
+        try:
+            user = await auth_service.authenticate(
+                session, state.hasher, login, password, client, state.limiter.lockout
+            )
+        except InvalidCredentials:
+            await state.limiter.basic_failed(client.ip, login)
+            raise
         request.state.user_id = user.id
         return Principal(user, None)
     raise Unauthorized()
@@ -177,6 +188,6 @@ def page_params(
 
 PageDep = Annotated[PageParams, Depends(page_params)]
 
-
-MAX_ID = 2**31 - 1
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Identifier")]
+MAX_ID = 2**31 - 1  # the range of an INTEGER primary key on PostgreSQL
+# An id in a path: out-of-range ids are a 422, never an overflow in the database driver.
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="The resource's id")]

@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homebase.core.errors import AppError, FieldError, Unauthorized
-from homebase.core.i18n import FALLBACK_LOCALE, catalog, translate
+from homebase.core.i18n import field_message, translate
 
 logger = logging.getLogger("homebase.errors")
 
@@ -85,15 +85,6 @@ def _field_name(loc: tuple[Any, ...], error_type: str) -> str:
     return ".".join(parts) or "body"
 
 
-def field_message(error_type: str, locale: str, params: dict[str, Any]) -> str:
-    """A field error's text: `field.<type>` from the catalog, else `<type>`, else generic."""
-    known = catalog(FALLBACK_LOCALE)
-    for key in (f"field.{error_type}", error_type):
-        if key in known:
-            return translate(key, locale, **params)
-    return translate("field.default", locale)
-
-
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     locale = _locale(request)
@@ -114,25 +105,30 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     locale = _locale(request)
-    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
-        # A body that is not even text (invalid UTF-8): a malformed payload, like bad JSON.
-        errors = [{"field": "body", "message": translate("field.json_invalid", locale)}]
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI's body reader failed on something other than a JSONDecodeError: invalid
+        # UTF-8, nesting too deep for the parser, a broken form. Malformed input is a 422.
+        errors = [{"field": "body", "message": field_message("json_invalid", locale, {})}]
         return envelope(
             422, "validation_error", translate("validation_error", locale), errors=errors
         )
     code, key = _HTTP_CODES.get(exc.status_code, ("http_error", "validation_error"))
-    limit = request.app.state.homebase.settings.max_body_bytes
-    message = translate(key, locale, limit=limit)
-    return envelope(exc.status_code, code, message, headers=exc.headers)
+    params = getattr(exc, "params", None) or {}
+    return envelope(exc.status_code, code, translate(key, locale, **params), headers=exc.headers)
+
+
+def _sqlstate(exc: Exception) -> str:
+    return str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
 
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:
     """Safety net for database errors that escaped the services."""
-    locale = _locale(request)
-    if isinstance(exc, DataError):
-        return envelope(422, "validation_error", translate("validation_error", locale))
-    if isinstance(exc, IntegrityError):
-        return envelope(409, "conflict", translate("conflict", locale))
+    # SQLSTATE class 22 is "data exception": a value the database refuses (a NUL byte in
+    # text, a number out of range), which asyncpg does not always raise as a DataError.
+    if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
+        return envelope(422, "validation_error", translate("validation_error", _locale(request)))
+    if isinstance(exc, IntegrityError) or _sqlstate(exc).startswith("23"):
+        return await integrity_error(request, exc)
     # Drivers report an unreachable or restarting server under several classes (asyncpg's
     # "the database system is shutting down" arrives as a bare DBAPIError): all are 503.
     expected = isinstance(exc, (OperationalError, InterfaceError, OSError, PoolTimeout)) or (
@@ -150,13 +146,15 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def connection_error(request: Request, exc: Exception) -> JSONResponse:
-    """A socket error reaching the database (refused, reset, timed out) before SQLAlchemy
-    could wrap it."""
-    return await database_error(request, exc)
+async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint the services did not foresee (a race they lost): a conflict, not a 500."""
+    logger.info("integrity error mapped to 409: %s", type(exc).__name__)
+    return envelope(409, "conflict", translate("conflict", _locale(request)))
 
 
 async def overflow_error(request: Request, exc: Exception) -> JSONResponse:
+    """A number too large for the database driver (SQLite binds 64-bit integers only) that no
+    schema bounded: the input is invalid, the service is fine."""
     return envelope(422, "validation_error", translate("validation_error", _locale(request)))
 
 
@@ -174,7 +172,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, database_error)
     # Connection refused or timed out, or no pooled connection free in time: the database is
     # out of reach. Handled here rather than in the catch-all, which re-raises into the server.
-    app.add_exception_handler(OSError, connection_error)
-    app.add_exception_handler(PoolTimeout, connection_error)
+    app.add_exception_handler(OSError, database_error)
+    app.add_exception_handler(PoolTimeout, database_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(OverflowError, overflow_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -21,6 +21,9 @@ _DESCRIPTIONS = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry for the given error statuses (422 and 503 are always possible)."""
-    wanted = sorted({*codes, 503})
+    """The `responses=` entry for the given error statuses (422 and 503 are always possible).
+
+    Where credentials are checked (401), 429 is possible too: Basic credentials are refused
+    while their failure budget is spent or their account is locked."""
+    wanted = sorted({*codes, 503, *((429,) if 401 in codes else ())})
     return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in wanted}

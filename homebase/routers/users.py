@@ -12,9 +12,9 @@ from homebase.routers.deps import (
     AuthDep,
     ClientDep,
     CurrentUser,
-    IdPath,
     OptionalAuthDep,
     PageDep,
+    ResourceId,
     SessionDep,
     StateDep,
 )
@@ -71,8 +71,15 @@ async def create_user(
     if data.is_admin and not as_admin:
         raise AdminRequired()
     if not as_admin:
-        await state.limiter.register(client.ip)
-    user = await user_service.create_user(session, state.hasher, data, as_admin=as_admin)
+        await state.limiter.register(client.ip, data.email or data.username)
+    user = await user_service.create_user(
+        session,
+        state.hasher,
+        data,
+        as_admin=as_admin,
+        actor=principal.user if as_admin and principal is not None else None,
+        client=client,
+    )
     return UserPublic.model_validate(user)
 
 
@@ -83,7 +90,7 @@ async def read_me(user: CurrentUser) -> UserPublic:
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, responses=errors(401, 404, 422))
-async def read_user(user_id: IdPath, _user: CurrentUser, session: SessionDep) -> UserPublic:
+async def read_user(user_id: ResourceId, _user: CurrentUser, session: SessionDep) -> UserPublic:
     """One user by id."""
     return UserPublic.model_validate(await user_service.get_user(session, user_id))
 
@@ -95,7 +102,7 @@ async def read_user(user_id: IdPath, _user: CurrentUser, session: SessionDep) ->
     "/users/{user_id}", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422)
 )
 async def update_user(
-    user_id: IdPath, data: UserUpdate, user: CurrentUser, session: SessionDep, client: ClientDep
+    user_id: ResourceId, data: UserUpdate, user: CurrentUser, session: SessionDep, client: ClientDep
 ) -> UserPublic:
     """Update a user (the user themself or an admin); only admins set `is_admin`/`is_active`."""
     updated = await user_service.update_user(session, user, user_id, data, client)
@@ -106,7 +113,7 @@ async def update_user(
     "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404)
 )
 async def delete_user(
-    user_id: IdPath, user: CurrentUser, session: SessionDep, client: ClientDep
+    user_id: ResourceId, user: CurrentUser, session: SessionDep, client: ClientDep
 ) -> Response:
     """Delete a user with their tasks, contacts and sessions."""
     await user_service.delete_user(session, user, user_id, client)
@@ -120,7 +127,7 @@ async def delete_user(
 )
 async def change_password(
     request: Request,
-    user_id: IdPath,
+    user_id: ResourceId,
     data: AdminPasswordChange,
     user: CurrentUser,
     session: SessionDep,

@@ -14,6 +14,7 @@ from homebase.core.errors import (
     NotFound,
     RefreshTokenReused,
 )
+from homebase.core.lockout import Lockout
 from homebase.core.security import (
     PasswordHasher,
     TokenCodec,
@@ -35,10 +36,15 @@ async def authenticate(
     login: str,
     password: str,
     client: ClientInfo,
+    lockout: Lockout | None = None,
 ) -> User:
     """The user behind `login` + `password`, or InvalidCredentials, in the same time whether
-    or not the login exists. An outdated hash is upgraded on success."""
+    or not the login exists. A locked account is refused (AccountLocked) even with the right
+    password; an outdated hash is upgraded on success."""
     user = await find_by_login(session, login)
+    account = Lockout.key(user.id if user else None, login)
+    if lockout is not None:
+        await lockout.ensure_unlocked(account)
     valid, new_hash = await hasher.verify(password, user.password_hash if user else None)
     if user is None or not valid:
         await audit.record(
@@ -48,7 +54,19 @@ async def authenticate(
             user_id=user.id if user else None,
             login=login,
         )
+        locked_for = await lockout.failed(account) if lockout is not None else 0
+        if locked_for:
+            await audit.record(
+                session,
+                "login.locked",
+                client=client,
+                user_id=user.id if user else None,
+                login=login,
+                detail=f"seconds={locked_for}",
+            )
         raise InvalidCredentials()
+    if lockout is not None:
+        await lockout.succeeded(account)
     if not user.is_active:
         await audit.record(session, "login.inactive", client=client, user_id=user.id)
         raise InactiveUser()

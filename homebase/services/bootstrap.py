@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homebase.core.errors import FieldError
 from homebase.core.security import PasswordHasher
 from homebase.models import User
 from homebase.schemas.user import UserCreate
@@ -28,6 +29,12 @@ async def ensure_admin(
         await session.flush()
         logger.info("promoted existing user %s to admin", existing.id)
         return existing
-    user = await create_user(session, hasher, data, as_admin=True)
+    try:
+        user = await create_user(session, hasher, data, as_admin=True)
+    except FieldError as exc:
+        # Refuse a weak bootstrap password, but keep serving: an admin can still be created
+        # with `homebase create-admin`.
+        logger.error("HOMEBASE_ADMIN_PASSWORD refused (%s); no admin created", exc.field_key)
+        return None
     logger.info("created admin user %s", user.id)
     return user

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
-from homebase.core.errors import Conflict, FieldError, NotFound, PreconditionFailed
+from homebase.core.errors import Conflict, FieldError, NotFound
+from homebase.core.etag import flush_versioned
 from homebase.models import Contact, User
 from homebase.models.contact import SEARCH_SEPARATOR
 from homebase.schemas.contact import ContactCreate, ContactUpdate
@@ -33,10 +33,6 @@ class ContactNotFound(NotFound):
 class ContactEmailTaken(Conflict):
     code = "contact_email_taken"
     message_key = "contact_email_taken"
-
-
-class ContactChanged(PreconditionFailed):
-    """The row changed between reading and writing it (a concurrent update won)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +129,13 @@ async def _ensure_email_free(
 
 
 async def _flush(session: AsyncSession) -> None:
+    """Flush; a lost race on the version is 412 (see `flush_versioned`), on the email 409."""
     try:
-        await session.flush()
+        await flush_versioned(session)
     except IntegrityError as exc:  # a concurrent write took the email (or the owner went)
         if "email" in str(exc.orig).lower():
             raise ContactEmailTaken() from exc
         raise Conflict() from exc
-    except StaleDataError as exc:
-        raise ContactChanged() from exc
 
 
 def _apply(contact: Contact, changes: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from homebase.core.errors import (
     PasswordsMismatch,
     UsernameTaken,
 )
+from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.db.base import utcnow
 from homebase.models import AuthSession, User
@@ -58,11 +59,16 @@ async def create_user(
     data: UserCreate,
     *,
     as_admin: bool = False,
+    actor: User | None = None,
+    client: ClientInfo | None = None,
 ) -> User:
-    """Register a user; `is_admin` is honoured only when an admin creates the account."""
+    """Register a user; `is_admin` is honoured only when an admin creates the account.
+    With a `client` the creation is audited (by `actor`, an admin, if given)."""
+    name = data.name or default_name(data.email, data.username)
+    check_password(data.password, "password", email=data.email, username=data.username, name=name)
     await _ensure_unique(session, data.email, data.username)
     user = User(
-        name=data.name or default_name(data.email, data.username),
+        name=name,
         email=data.email,
         username=data.username,
         phone=data.phone,
@@ -74,6 +80,15 @@ async def create_user(
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise _conflict_from(exc) from exc
+    if client is not None:
+        await audit.record(
+            session,
+            "admin.user_created" if actor is not None else "user.registered",
+            client=client,
+            user_id=user.id,
+            actor_id=actor.id if actor is not None else None,
+            detail="is_admin" if user.is_admin else None,
+        )
     return user
 
 
@@ -194,6 +209,25 @@ async def revoke_all_sessions(session: AsyncSession, user_id: int, reason: str) 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def end_sessions_of(
+    session: AsyncSession, actor: User, user_id: int, client: ClientInfo
+) -> int:
+    """An admin ends every session of a user; returns how many were open."""
+    if not actor.is_admin:
+        raise Forbidden("admin_required")
+    user = await get_user(session, user_id)
+    count = await revoke_all_sessions(session, user.id, "admin")
+    await audit.record(
+        session,
+        "admin.sessions_ended",
+        client=client,
+        user_id=user.id,
+        actor_id=actor.id,
+        detail=f"count={count}",
+    )
+    return count
+
+
 async def change_password(
     session: AsyncSession,
     hasher: PasswordHasher,
@@ -214,6 +248,9 @@ async def change_password(
     user = await get_user(session, user_id)
     if data.new_password != data.new_password_repeat:
         raise PasswordsMismatch()
+    check_password(
+        data.new_password, "new_password", email=user.email, username=user.username, name=user.name
+    )
     if require_current and not actor.is_admin:
         if not current_password:
             raise FieldError("current_password", "current_password_required")

@@ -1,0 +1,66 @@
+"""Password policy (NIST SP 800-63B §5.1.1, ASVS V6.2): length and blocklists, no composition.
+
+8 to 128 characters counted as code points; every character counts (argon2 truncates
+nothing); no "one digit, one symbol" rules. Refused: the 30,000 most common passwords of the
+list zxcvbn ships, and passwords containing the user's email local part, username or name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from homebase.core.errors import FieldError
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+PERSONAL_MIN = 3  # shorter names ("Al") occur by chance in too many good passwords
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common-password list (lower case). Loaded on first use: it is a large module."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _personal_terms(email: str | None, username: str | None, name: str | None) -> set[str]:
+    terms = {username or "", (email or "").partition("@")[0], name or ""}
+    terms.update(re.split(r"[\s._-]+", name or ""))
+    return {term.casefold() for term in terms if len(term) >= PERSONAL_MIN}
+
+
+def password_problem(
+    password: str,
+    *,
+    email: str | None = None,
+    username: str | None = None,
+    name: str | None = None,
+) -> tuple[str, dict[str, int]] | None:
+    """Why `password` is refused, as a field error key and its parameters; None if it is fine."""
+    if len(password) < PASSWORD_MIN:
+        return "password_too_short", {"min": PASSWORD_MIN}
+    if len(password) > PASSWORD_MAX:
+        return "password_too_long", {"max": PASSWORD_MAX}
+    folded = password.casefold()
+    if folded in common_passwords():
+        return "password_too_common", {}
+    if any(term in folded for term in _personal_terms(email, username, name)):
+        return "password_contains_personal", {}
+    return None
+
+
+def check_password(
+    password: str,
+    field: str,
+    *,
+    email: str | None = None,
+    username: str | None = None,
+    name: str | None = None,
+) -> None:
+    """Raise a 422 FieldError on `field` explaining why the password is refused."""
+    problem = password_problem(password, email=email, username=username, name=name)
+    if problem is not None:
+        key, params = problem
+        raise FieldError(field, key, **params)
