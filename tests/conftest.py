@@ -73,6 +73,7 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
             for name in tables:
                 await connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608
     await state.limiter.reset()
+    state.credential_cache.clear()
 
 
 @pytest.fixture

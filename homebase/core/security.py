@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ ALGORITHM = "HS256"
 ALLOWED_ALGORITHMS = [ALGORITHM]
 LEEWAY_SECONDS = 10
 ISSUER = "homebase"
+VERIFIED_CACHE_SIZE = 10_000
 TokenType = Literal["access", "refresh"]
 
 
@@ -85,6 +87,7 @@ class TokenCodec:
         for old in settings.previous_secrets:
             self._keys.setdefault(_key_id(old), _signing_key(old))
         self.access_ttl = settings.access_token_ttl
+        self._verified: dict[str, AccessClaims] = {}
 
     def encode_access(self, user_id: int, session_id: str, now: datetime) -> tuple[str, int]:
         expires_in = int(self.access_ttl.total_seconds())
@@ -102,7 +105,26 @@ class TokenCodec:
         return token, expires_in
 
     def decode_access(self, token: str) -> AccessClaims | None:
-        """The claims of a valid access token, or None for anything else."""
+        """The claims of a valid access token, or None for anything else.
+
+        A client sends the same token for its whole life, so verified claims are remembered
+        (by the exact token string) until the token expires: the signature check, a pure
+        function of the token, is not redone on every request. Revocation is not cached here;
+        it is checked against the session on every request.
+        """
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.expires_at + LEEWAY_SECONDS > time.time():
+                return cached
+            del self._verified[token]
+        claims = self._verify_access(token)
+        if claims is not None:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[token] = claims
+        return claims
+
+    def _verify_access(self, token: str) -> AccessClaims | None:
         payload = self._decode(token)
         if payload is None or payload.get("typ") != "access":
             return None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from homebase.core.config import Settings
+from homebase.core.credential_cache import CredentialCache
 from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
 from homebase.db.session import create_engine, create_sessionmaker
@@ -17,9 +18,13 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Per-request sessions: GET/HEAD/OPTIONS read, every other method writes.
+    read_sessions: async_sessionmaker[AsyncSession]
+    write_sessions: async_sessionmaker[AsyncSession]
     hasher: PasswordHasher
     codec: TokenCodec
     limiter: RateLimiter
+    credential_cache: CredentialCache
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -28,9 +33,14 @@ class AppState:
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
+            read_sessions=create_sessionmaker(engine, "read"),
+            write_sessions=create_sessionmaker(engine, "write"),
             hasher=PasswordHasher(settings),
             codec=TokenCodec(settings),
             limiter=RateLimiter(settings),
+            credential_cache=CredentialCache(
+                settings.secret, settings.basic_auth_cache_ttl.total_seconds()
+            ),
         )
 
     async def close(self) -> None:

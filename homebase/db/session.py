@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
@@ -18,6 +19,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from homebase.core.config import Settings
 from homebase.core.errors import AppError
+from homebase.db import sqlite_driver
 
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -53,20 +55,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    """`BEGIN IMMEDIATE` for a transaction that will write, else a deferred `BEGIN`.
+    """How a SQLite transaction begins, after the session's declared intent.
 
-    A deferred transaction that reads and then writes has to upgrade its lock; when another
-    connection wrote in between, SQLite answers SQLITE_BUSY at once, without waiting on
-    busy_timeout. Taking the write lock at BEGIN makes concurrent writers queue instead.
+    - `write`: `BEGIN IMMEDIATE`. A deferred transaction that reads and then writes has to
+      upgrade its lock; when another connection wrote in between, SQLite answers SQLITE_BUSY
+      at once, without waiting on busy_timeout. Taking the write lock at BEGIN makes
+      concurrent writers queue instead.
+    - `read` (a GET): no BEGIN at all. Each SELECT sees a committed state, and the rare
+      single-row write such a request makes (the audit event of a failed Basic login)
+      commits by itself.
+    - otherwise a deferred `BEGIN`.
     """
-    immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "immediate"
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    mode = connection.get_execution_options().get(SQLITE_BEGIN)
+    if mode == "write":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif mode != "read":
+        connection.exec_driver_sql("BEGIN")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=10)
+        engine = create_async_engine(
+            url,
+            async_creator=partial(sqlite_driver.connect, url.database or ":memory:"),
+            pool_size=settings.db_pool_size,
+            max_overflow=10,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -80,24 +95,21 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, intent: str | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; `intent` ("read" or "write") tells SQLite how to begin their
+    transactions (see `_sqlite_begin`) and changes nothing on other backends."""
+    bind = engine
+    if intent is not None and engine.dialect.name == "sqlite":
+        bind = engine.execution_options(**{SQLITE_BEGIN: intent})
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
 @asynccontextmanager
-async def session_scope(
-    factory: async_sessionmaker[AsyncSession], *, write: bool = False
-) -> AsyncIterator[AsyncSession]:
-    """Yield a session; commit if the work succeeded (or the error says to keep it).
-
-    `write` says the work will write: on SQLite its transaction then takes the write lock
-    when it begins (see `_sqlite_begin`); elsewhere it changes nothing.
-    """
-    overrides: dict[str, Any] = {}
-    bind = factory.kw.get("bind")
-    if write and isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
-        overrides["bind"] = bind.execution_options(**{SQLITE_BEGIN: "immediate"})
-    async with factory(**overrides) as session:
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Yield a session; commit if the work succeeded (or the error says to keep it)."""
+    async with factory() as session:
         try:
             yield session
         except AppError as exc:

@@ -21,7 +21,7 @@ from homebase.services import auth as auth_service
 from homebase.services.audit import ClientInfo
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.homebase
     return state
 
@@ -33,8 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
-    write = request.method not in SAFE_METHODS
-    async with session_scope(state.sessionmaker, write=write) as session:
+    factory = state.read_sessions if request.method in SAFE_METHODS else state.write_sessions
+    async with session_scope(factory) as session:
         yield session
 
 
@@ -42,11 +42,11 @@ async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncS
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_hasher(state: StateDep) -> PasswordHasher:
+async def get_hasher(state: StateDep) -> PasswordHasher:
     return state.hasher
 
 
-def get_codec(state: StateDep) -> TokenCodec:
+async def get_codec(state: StateDep) -> TokenCodec:
     return state.codec
 
 
@@ -54,7 +54,7 @@ HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 CodecDep = Annotated[TokenCodec, Depends(get_codec)]
 
 
-def get_client(request: Request) -> ClientInfo:
+def client_info(request: Request) -> ClientInfo:
     return ClientInfo(
         ip=getattr(request.state, "client_ip", None)
         or (request.client.host if request.client else None),
@@ -62,6 +62,11 @@ def get_client(request: Request) -> ClientInfo:
     )
 
 
+async def get_client(request: Request) -> ClientInfo:
+    return client_info(request)
+
+
+# Every dependency is `async def`: FastAPI runs a plain `def` one in the thread pool.
 ClientDep = Annotated[ClientInfo, Depends(get_client)]
 
 
@@ -113,13 +118,19 @@ async def _authenticate(request: Request, session: AsyncSession, state: AppState
         if parsed is None:
             raise InvalidCredentials()
         login, password = parsed
-        client = get_client(request)
+        client = client_info(request)
         # Only failures count: a valid user's script may call GET endpoints with Basic
         # credentials as often as it likes; a guesser is stopped by the failure budget.
         await state.limiter.check_basic(client.ip, login)
         try:
-            user = await auth_service.authenticate(
-                session, state.hasher, login, password, client, state.limiter.lockout
+            user = await auth_service.authenticate_basic(
+                session,
+                state.hasher,
+                state.credential_cache,
+                login,
+                password,
+                client,
+                state.limiter.lockout,
             )
         except InvalidCredentials:
             await state.limiter.basic_failed(client.ip, login)
@@ -179,7 +190,7 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size (at most 100)")] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31, description="Items to skip")] = 0,
 ) -> PageParams:

@@ -18,7 +18,7 @@ from homebase.core.etag import TagList, Versioned, entity_tag
 _MAX_HEADER = 4096
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(
@@ -31,7 +31,7 @@ def if_match(
     return TagList.parse(value) if value is not None else None
 
 
-def if_none_match(
+async def if_none_match(
     value: Annotated[
         str | None,
         Header(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homebase.core.credential_cache import CredentialCache, hash_fingerprint
 from homebase.core.errors import (
     InactiveUser,
     InvalidCredentials,
@@ -72,6 +73,37 @@ async def authenticate(
         raise InactiveUser()
     if new_hash is not None:
         user.password_hash = new_hash
+    return user
+
+
+async def authenticate_basic(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    cache: CredentialCache,
+    login: str,
+    password: str,
+    client: ClientInfo,
+    lockout: Lockout | None = None,
+) -> User:
+    """`authenticate` for HTTP Basic, which sends the password with every request: a pair
+    verified in the last `basic_auth_cache_ttl` is trusted again without argon2, as long as
+    the user is still active, unlocked, and has the very password hash it was verified
+    against (a password change drops it at once, in every worker)."""
+    key = cache.key(login, password)
+    entry = cache.get(key)
+    if entry is not None:
+        user = await session.get(User, entry.user_id)
+        if (
+            user is not None
+            and user.is_active
+            and hash_fingerprint(user.password_hash) == entry.hash_fingerprint
+        ):
+            if lockout is not None:
+                await lockout.ensure_unlocked(Lockout.key(user.id, login))
+            return user
+        cache.drop(key)
+    user = await authenticate(session, hasher, login, password, client, lockout)
+    cache.put(key, user.id, user.password_hash)
     return user
 
 
@@ -239,24 +271,33 @@ async def end_all_sessions(session: AsyncSession, user: User, client: ClientInfo
     )
 
 
+# Built once: the hot path of every Bearer request binds only the two values.
+_USER_OF_OPEN_SESSION = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        AuthSession.id == bindparam("session_id"),
+        AuthSession.revoked_at.is_(None),
+    )
+)
+
+
 async def user_for_access_token(
     session: AsyncSession, codec: TokenCodec, token: str
 ) -> tuple[User, str]:
-    """The user and session id behind a valid access token whose session is still open."""
+    """The user and session id behind a valid access token whose session is still open.
+
+    Revocation is checked on every request, in the same single query that loads the user:
+    ending a session (logout, password change, deactivation) locks its tokens out at once.
+    """
     claims = codec.decode_access(token)
     if claims is None:
         raise InvalidToken()
-    user = (
-        await session.execute(
-            select(User)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(
-                User.id == claims.user_id,
-                AuthSession.id == claims.session_id,
-                AuthSession.revoked_at.is_(None),
-            )
-        )
-    ).scalar_one_or_none()
+    result = await session.execute(
+        _USER_OF_OPEN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
+    )
+    user = result.scalar_one_or_none()
     if user is None:
         raise InvalidToken()
     if not user.is_active:

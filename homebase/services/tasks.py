@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -82,8 +82,16 @@ async def list_tasks(
     return list(rows), int(total or 0)
 
 
+# Built once, for the hot path of reading one task: the ownership rule of `owned_task_query`.
+_TASK_BY_ID = select(Task).where(Task.id == bindparam("task_id"))
+_OWN_TASK_BY_ID = _TASK_BY_ID.where(Task.user_id == bindparam("user_id"))
+
+
 async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:
-    task = await session.scalar(owned_task_query(actor).where(Task.id == task_id))
+    if actor.is_admin:
+        task = await session.scalar(_TASK_BY_ID, {"task_id": task_id})
+    else:
+        task = await session.scalar(_OWN_TASK_BY_ID, {"task_id": task_id, "user_id": actor.id})
     if task is None:
         raise NotFound("task_not_found")
     return task

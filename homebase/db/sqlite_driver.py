@@ -1,0 +1,161 @@
+"""An aiosqlite-compatible connection that reads on the event loop and writes in a thread.
+
+aiosqlite runs every call (cursor, execute, fetch, close, commit) in the connection's own thread
+and hands the result back to the event loop: four or more thread hops per statement, which cost
+more than the statement itself when it is a point read served from SQLite's page cache.
+
+In WAL mode a reader never waits for a lock (writers append to the WAL; readers keep reading
+their snapshot), so a SELECT is pure CPU work of a few microseconds: it runs inline. Anything
+that may wait on the write lock or do file I/O — `BEGIN IMMEDIATE`, INSERT/UPDATE/DELETE, the
+COMMIT of a transaction that wrote — runs in a worker thread, one hop per statement, so the
+event loop keeps serving other requests while a writer queues for the lock (`busy_timeout`).
+
+SQLAlchemy's aiosqlite dialect drives it unchanged, through `async_creator`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Statements that neither write nor wait for a lock in WAL mode.
+_INLINE_PREFIXES = ("SELECT", "WITH", "PRAGMA", "BEGIN", "BEGIN DEFERRED", "ROLLBACK", "SAVEPOINT")
+_WAITING_PREFIXES = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+
+
+def _runs_inline(sql: str) -> bool:
+    head = sql.lstrip()[:20].upper()
+    if head.startswith(_WAITING_PREFIXES):
+        return False
+    return head.startswith(_INLINE_PREFIXES)
+
+
+class _Queue:
+    """The one private part of aiosqlite that SQLAlchemy touches (to set isolation_level)."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            future.set_result(function())
+        except Exception as exc:
+            future.set_exception(exc)
+
+
+class InlineCursor:
+    def __init__(self, connection: InlineConnection, cursor: sqlite3.Cursor) -> None:
+        self._connection = connection
+        self._cursor = cursor
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+    async def __aenter__(self) -> InlineCursor:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._cursor.close()
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
+        args = (sql,) if parameters is None else (sql, parameters)
+        if _runs_inline(sql):
+            self._cursor.execute(*args)
+        else:
+            await self._connection.in_thread(self._cursor.execute, *args)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
+        await self._connection.in_thread(self._cursor.executemany, sql, list(parameters))
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class InlineConnection:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._conn = connection
+        self._connection: sqlite3.Connection | None = connection
+        self._tx = _Queue()
+        self._wrote = False
+        # A thread of its own, as aiosqlite has: in a shared pool, writers waiting for the
+        # lock could take every thread and starve the one transaction that holds it.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+
+    async def in_thread(self, function: Callable[..., T], *args: Any) -> T:
+        self._wrote = True
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, partial(function, *args))
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._conn.isolation_level
+
+    def cursor(self) -> InlineCursor:
+        return InlineCursor(self, self._conn.cursor())
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
+        return await self.cursor().execute(sql, parameters)
+
+    async def commit(self) -> None:
+        if self._wrote:
+            await self.in_thread(self._conn.commit)
+        else:
+            self._conn.commit()
+        self._wrote = False
+
+    async def rollback(self) -> None:
+        self._wrote = False
+        self._conn.rollback()
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._conn.create_function(*args, **kwargs)
+
+    async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self._connection is not None:
+            self._connection = None
+            self._thread.shutdown(wait=True)
+            self._conn.close()
+
+
+async def connect(path: str, busy_timeout: float = 5.0) -> InlineConnection:
+    """Open `path`; the connection moves between the loop and its thread, never at once
+    (SQLAlchemy awaits each call before the next), hence check_same_thread=False."""
+    connection = sqlite3.connect(
+        path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+    )
+    return InlineConnection(connection)
