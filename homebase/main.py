@@ -18,7 +18,7 @@ from homebase.db.session import session_scope
 from homebase.middleware import HomebaseMiddleware
 from homebase.observability import metrics
 from homebase.observability.middleware import ObservabilityMiddleware
-from homebase.routers import admin, auth, contacts, handlers, system, tasks, testing, users
+from homebase.routers import admin, auth, contacts, handlers, openapi, system, tasks, testing, users
 from homebase.services.bootstrap import ensure_admin
 
 logger = logging.getLogger("homebase")
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.homebase = state
     handlers.install(app)
+    openapi.install(app)
     for module in (auth, users, tasks, contacts, admin, system):
         app.include_router(module.router)
     app.include_router(auth.compat)

@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from fastapi.security import HTTPBasic, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.errors import AdminRequired, InvalidCredentials, Unauthorized
-from homebase.core.security import PasswordHasher, TokenCodec
 from homebase.core.state import AppState
 from homebase.db.session import session_scope
 from homebase.models import User
@@ -22,8 +20,7 @@ from homebase.services.audit import ClientInfo
 
 
 async def get_state(request: Request) -> AppState:
-    state: AppState = request.app.state.homebase
-    return state
+    return app_state(request)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
@@ -32,7 +29,13 @@ StateDep = Annotated[AppState, Depends(get_state)]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.homebase
+    return state
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    state = app_state(request)
     factory = state.read_sessions if request.method in SAFE_METHODS else state.write_sessions
     async with session_scope(factory) as session:
         yield session
@@ -40,18 +43,6 @@ async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncS
 
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def get_hasher(state: StateDep) -> PasswordHasher:
-    return state.hasher
-
-
-async def get_codec(state: StateDep) -> TokenCodec:
-    return state.codec
-
-
-HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
-CodecDep = Annotated[TokenCodec, Depends(get_codec)]
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -68,22 +59,6 @@ async def get_client(request: Request) -> ClientInfo:
 
 # Every dependency is `async def`: FastAPI runs a plain `def` one in the thread pool.
 ClientDep = Annotated[ClientInfo, Depends(get_client)]
-
-
-class _DocumentedBasic(HTTPBasic):
-    """Declares Basic auth in the OpenAPI document; the header is read in `current_auth`."""
-
-    async def __call__(self, request: Request) -> None:  # type: ignore[override]
-        return None
-
-
-class _DocumentedBearer(OAuth2PasswordBearer):
-    async def __call__(self, request: Request) -> None:  # type: ignore[override]
-        return None
-
-
-basic_scheme = _DocumentedBasic(realm="homebase", auto_error=False)
-_documented_bearer = _DocumentedBearer(tokenUrl="/auth/token", auto_error=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,28 +115,18 @@ async def _authenticate(request: Request, session: AsyncSession, state: AppState
     raise Unauthorized()
 
 
-async def current_auth(
-    request: Request,
-    session: SessionDep,
-    state: StateDep,
-    _basic: Annotated[None, Depends(basic_scheme)],
-    _bearer: Annotated[None, Depends(_documented_bearer)],
-) -> Principal:
+# The routes that depend on these are marked in the OpenAPI document as taking Basic or
+# Bearer credentials (see `routers/openapi.py`); the header is read here, once.
+async def current_auth(request: Request, session: SessionDep) -> Principal:
     """The caller, from `Authorization: Bearer <access token>` or `Basic <login:password>`."""
-    return await _authenticate(request, session, state)
+    return await _authenticate(request, session, app_state(request))
 
 
-async def optional_auth(
-    request: Request,
-    session: SessionDep,
-    state: StateDep,
-    _basic: Annotated[None, Depends(basic_scheme)],
-    _bearer: Annotated[None, Depends(_documented_bearer)],
-) -> Principal | None:
+async def optional_auth(request: Request, session: SessionDep) -> Principal | None:
     """The caller when credentials are given, else None (for routes open to anyone)."""
     if not request.headers.get("authorization", "").strip():
         return None
-    return await _authenticate(request, session, state)
+    return await _authenticate(request, session, app_state(request))
 
 
 OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]

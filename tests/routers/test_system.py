@@ -73,6 +73,12 @@ async def test_openapi_lists_every_endpoint_with_security(
     assert {scheme["type"] for scheme in schemes.values()} >= {"http", "oauth2"}
     oauth = next(s for s in schemes.values() if s["type"] == "oauth2")
     assert oauth["flows"]["password"]["tokenUrl"] == "/auth/token"
+    both = [{"HTTPBasic": []}, {"OAuth2PasswordBearer": []}]
+    assert paths["/users/me"]["get"]["security"] == both
+    assert paths["/users/{user_id}"]["delete"]["security"] == both
+    assert paths["/users"]["post"]["security"] == [*both, {}]  # open registration
+    assert "security" not in paths["/auth/login"]["post"]
+    assert "security" not in paths["/health"]["get"]
     login_responses = paths["/auth/login"]["post"]["responses"]
     assert {"200", "401", "422", "429"} <= set(login_responses)
 
