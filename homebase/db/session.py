@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Dialect, event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -85,14 +87,41 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=10,
-        pool_pre_ping=True,
         pool_timeout=settings.db_connect_timeout,
         connect_args={"timeout": settings.db_connect_timeout, "command_timeout": 30},
     )
+    dialect = engine.sync_engine.dialect
+    event.listen(engine.sync_engine.pool, "checkout", partial(_ping_if_idle, dialect))
+    event.listen(engine.sync_engine.pool, "checkin", _mark_used)
+    return engine
+
+
+# A pooled connection idle for longer than this is pinged before it is handed out, so one
+# that died with a database restart is replaced instead of failing a request. SQLAlchemy's
+# pool_pre_ping pings on every checkout (three round trips with asyncpg); a busy pool, whose
+# connections were in use a moment ago, skips it.
+PING_AFTER_IDLE_SECONDS = 1.0
+_LAST_USED = "homebase_last_used"
+
+
+def _mark_used(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_LAST_USED] = time.monotonic()
+
+
+def _ping_if_idle(
+    dialect: Dialect, dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any
+) -> None:
+    if time.monotonic() - record.info.get(_LAST_USED, 0.0) <= PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:
+        # The pool discards this connection and checks out (or opens) another.
+        raise DisconnectionError() from exc
 
 
 def create_sessionmaker(
