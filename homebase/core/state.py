@@ -44,5 +44,6 @@ class AppState:
         )
 
     async def close(self) -> None:
+        self.hasher.close()
         await self.engine.dispose()
         await self.limiter.close()
