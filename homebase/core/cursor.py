@@ -115,7 +115,7 @@ def _typed(value: Any, key: KeyType) -> CursorValue:
 def decode_cursor(spec: CursorSpec, token: str) -> tuple[CursorValue, ...]:
     """The key values in `token`; InvalidCursor (422) unless it is a cursor of `spec`."""
     payload = _payload(token)
-    if not isinstance(payload, dict) or set(payload) != {"o", "k"}:
+    if not isinstance(payload, dict) or set(payload) != {"o", "k"} or type(payload["o"]) is not str:
         raise InvalidCursor("cursor_malformed")
     if payload["o"] != spec.shape:
         raise InvalidCursor("cursor_other_listing")

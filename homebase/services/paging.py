@@ -61,13 +61,18 @@ async def _by_offset(
     return Page(rows, total, listing.next_cursor(rows[-1]) if more else None)
 
 
+def cursor_query(query: Select[T], listing: Listing, cursor: str, limit: int) -> Select[T]:
+    """The rows after the one `cursor` names ("" for the start), in order, `limit` + 1 of
+    them: the extra row tells whether another page follows."""
+    if cursor:
+        query = query.where(after(listing.keys, decode_cursor(listing.spec, cursor)))
+    return query.order_by(*order_by(listing.keys)).limit(limit + 1)
+
+
 async def _by_cursor(
     session: AsyncSession, query: Select[T], listing: Listing, cursor: str, limit: int
 ) -> Page[T]:
-    if cursor:
-        query = query.where(after(listing.keys, decode_cursor(listing.spec, cursor)))
-    ordered = query.order_by(*order_by(listing.keys)).limit(limit + 1)
-    rows = list(await session.scalars(ordered))
+    rows = list(await session.scalars(cursor_query(query, listing, cursor, limit)))
     if len(rows) <= limit:
         return Page(rows, None, None)
     rows = rows[:limit]
