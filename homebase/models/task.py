@@ -29,6 +29,7 @@ class Task(TimestampMixin, Base):
         Index(None, "user_id", "created_at", "id"),
         Index(None, "user_id", "updated_at", "id"),
         Index(None, "user_id", "title", "id"),
+        Index(None, "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
