@@ -96,7 +96,6 @@ def test_cursor_of_another_listing_is_refused() -> None:
         _raw({"o": SPEC.shape, "k": ["2026-11-25T09:30:00Z", "a\x00b", None, 1]}),
         _raw({"o": SPEC.shape, "k": ["2026-11-25T09:30:00Z", "x" * 501, None, 1]}),
         _raw({"o": SPEC.shape, "k": ["2026-11-25T09:30:00Z", "a", None]}),
-        base64.urlsafe_b64encode(b'{"o": "%s", "k": ["\\ud800"]}' % SPEC.shape.encode()).decode(),
         base64.urlsafe_b64encode(b"[" * 100_000).decode()[:MAX_LENGTH],
         "A" * (MAX_LENGTH + 1),
     ],
@@ -106,7 +105,8 @@ def test_malformed_cursor_is_refused(token: str) -> None:
 
 
 def test_lone_surrogate_in_a_string_key_is_refused() -> None:
-    text = '{"o": "%s", "k": ["2026-11-25T09:30:00Z", "\\udc00", null, 1]}' % SPEC.shape
+    text = json.dumps({"o": SPEC.shape, "k": ["2026-11-25T09:30:00Z", "\udc00", None, 1]})
+    assert "\\udc00" in text  # escaped in the JSON, decoded to a lone surrogate
     token = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
     assert _refused(token) == "cursor_malformed"
 

@@ -59,7 +59,9 @@ async def crowded(request: pytest.FixtureRequest) -> AsyncIterator[AsyncConnecti
                 )
             )
             for user_id, count in ((1, ROWS), (2, 1_000)):
-                await connection.execute(text(INSERT_CONTACTS), {"user_id": user_id, "count": count})
+                await connection.execute(
+                    text(INSERT_CONTACTS), {"user_id": user_id, "count": count}
+                )
                 await connection.execute(text(INSERT_TASKS), {"user_id": user_id, "count": count})
             await connection.commit()
             await connection.execute(text("ANALYZE contact"))
@@ -109,7 +111,9 @@ async def check_deep_page(
     assert "Sort" not in plan and "Seq Scan" not in plan, plan
     # The scan starts at the cursor: the keyset condition is part of the index condition.
     condition = plan.split("Index Cond:", 1)[1].splitlines()[0]
-    assert f"user_id = {owner_id}" in condition and ("ROW(" in condition or "id <" in condition), plan
+    assert f"user_id = {owner_id}" in condition and ("ROW(" in condition or "id <" in condition), (
+        plan
+    )
     assert rows_read(plan, "Index Scan") == LIMIT + 1, plan
     page = (await connection.execute(cursor_query(query, listing, cursor, LIMIT))).all()
     expected = await connection.execute(

@@ -1,5 +1,5 @@
-"""task: sort indexes end with id, so each order of `GET /tasks` (ties broken by id) is read
-from an index and cursor pages start where the cursor points
+"""task: sort indexes end with id, so the one-key orders of `GET /tasks` (ties broken by id)
+are read from an index, and cursor pages start where the cursor points
 
 Revision ID: 0004_task_keyset_indexes
 Revises: 0003_contact_search
@@ -7,8 +7,8 @@ Create Date: 2026-11-26
 
 Each (user_id, <key>) index is replaced by (user_id, <key>, id), which serves everything the
 old one did, and (user_id, id) serves `?sort=id`, which the primary key could serve only by
-reading past other users' tasks. On PostgreSQL the CREATE INDEX holds a lock that blocks writes to `task` while it
-builds; on a large table run the migration in a quiet moment.
+reading past other users' tasks. On PostgreSQL the CREATE INDEX holds a lock that blocks
+writes to `task` while it builds; on a large table run the migration in a quiet moment.
 """
 
 from collections.abc import Sequence
