@@ -65,13 +65,11 @@ def after(keys: Sequence[SortKey], values: Sequence[CursorValue]) -> ColumnEleme
         left = tuple_(*(key.expression for key in keys))
         right = tuple_(*(key.bound(value) for key, value in zip(keys, values, strict=True)))
         return left < right if keys[0].descending else left > right
-    condition: ColumnElement[bool] | None = None
-    for key, value in reversed(list(zip(keys, values, strict=True))):
-        strictly = key.beyond(value)
-        condition = (
-            strictly if condition is None else or_(strictly, and_(key.equal(value), condition))
-        )
-    assert condition is not None
+    pairs = list(zip(keys, values, strict=True))
+    last, last_value = pairs[-1]
+    condition = last.beyond(last_value)
+    for key, value in reversed(pairs[:-1]):
+        condition = or_(key.beyond(value), and_(key.equal(value), condition))
     first, first_value = keys[0], values[0]
     if first.type.nullable or first_value is None:
         return condition
