@@ -82,7 +82,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Total-Count", "Link", "ETag", "Retry-After", "X-Request-ID"],
+            expose_headers=[
+                "X-Total-Count",
+                "X-Next-Cursor",
+                "Link",
+                "ETag",
+                "Retry-After",
+                "X-Request-ID",
+            ],
         )
     app.add_middleware(
         HomebaseMiddleware,

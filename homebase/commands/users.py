@@ -25,10 +25,12 @@ def _row(user: User) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from homebase.services.paging import PageRequest
     from homebase.services.users import list_users
 
     async def work(_state: AppState, session: AsyncSession) -> tuple[list[User], int]:
-        return await list_users(session, q=args.query, limit=args.limit, offset=args.offset)
+        page = await list_users(session, q=args.query, page=PageRequest(args.limit, args.offset))
+        return page.items, page.total or 0
 
     code, result = run_in_session(settings, work)
     if result is None:

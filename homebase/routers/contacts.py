@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from homebase.core.etag import require_match
 from homebase.models import Contact
-from homebase.routers.deps import CurrentUser, PageDep, SessionDep
+from homebase.routers.deps import CurrentUser, CursorPageDep, PageDep, SessionDep
 from homebase.routers.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
-from homebase.routers.pagination import set_page_headers
+from homebase.routers.pagination import set_listing_headers, set_page_headers
 from homebase.routers.responses import errors
 from homebase.schemas.contact import (
     MAX_ID,
@@ -55,19 +55,20 @@ async def list_contacts(
     response: Response,
     user: CurrentUser,
     session: SessionDep,
-    page: PageDep,
+    page: CursorPageDep,
     q: Annotated[str | None, _text_query("Words to find in first name, last name or email")] = None,
     first_name: Annotated[str | None, _text_query("Part of the first name")] = None,
     last_name: Annotated[str | None, _text_query("Part of the last name")] = None,
     email: Annotated[str | None, _text_query("Part of the email", 254)] = None,
 ) -> list[ContactPublic]:
-    """The caller's contacts by last and first name; searches ignore case in every script."""
+    """The caller's contacts by last and first name; searches ignore case in every script.
+
+    Paged by `offset` (with `X-Total-Count`) or by `cursor` (no count; as fast deep down as
+    on the first page)."""
     filters = contact_service.ContactFilters(q, first_name, last_name, email)
-    contacts, total = await contact_service.list_contacts(
-        session, user, filters, limit=page.limit, offset=page.offset
-    )
-    set_page_headers(request, response, page, total)
-    return [ContactPublic.model_validate(contact) for contact in contacts]
+    result = await contact_service.list_contacts(session, user, filters, page)
+    set_listing_headers(request, response, page, result)
+    return [ContactPublic.model_validate(contact) for contact in result.items]
 
 
 @router.post(

@@ -11,12 +11,14 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homebase.core.errors import AdminRequired, InvalidCredentials, Unauthorized
+from homebase.core.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from homebase.core.errors import AdminRequired, FieldError, InvalidCredentials, Unauthorized
 from homebase.core.state import AppState
 from homebase.db.session import session_scope
 from homebase.models import User
 from homebase.services import auth as auth_service
 from homebase.services.audit import ClientInfo
+from homebase.services.paging import PageRequest
 
 
 async def get_state(request: Request) -> AppState:
@@ -163,6 +165,29 @@ async def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+async def cursor_page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size (at most 100)")] = 50,
+    offset: Annotated[
+        int | None, Query(ge=0, le=2**31, description="Items to skip (not with `cursor`)")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=CURSOR_MAX_LENGTH,
+            description="Resume after the page this cursor came from (`X-Next-Cursor`, or the "
+            '`rel="next"` link); empty to start a cursor walk. Not with `offset`.',
+        ),
+    ] = None,
+) -> PageRequest:
+    if cursor is not None and offset is not None:
+        raise FieldError("cursor", "cursor_with_offset")
+    return PageRequest(limit, offset or 0, cursor)
+
+
+# Offset or cursor paging, for the listings that support both (see services/paging.py).
+CursorPageDep = Annotated[PageRequest, Depends(cursor_page_params)]
 
 MAX_ID = 2**31 - 1  # the range of an INTEGER primary key on PostgreSQL
 # An id in a path: out-of-range ids are a 422, never an overflow in the database driver.

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from homebase.routers.deps import CurrentUser, PageDep, SessionDep
+from homebase.routers.deps import CurrentUser, CursorPageDep, SessionDep
 from homebase.routers.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
-from homebase.routers.pagination import set_page_headers
+from homebase.routers.pagination import set_listing_headers
 from homebase.routers.responses import errors
 from homebase.schemas.task import (
     ID_MAX,
@@ -32,15 +32,14 @@ async def list_tasks(
     response: Response,
     user: CurrentUser,
     session: SessionDep,
-    page: PageDep,
+    page: CursorPageDep,
     filters: Annotated[TaskFilters, Query()],
 ) -> list[TaskPublic]:
-    """The caller's tasks, filtered, sorted and paged (admins: another owner's with `user_id`)."""
-    tasks, total = await task_service.list_tasks(
-        session, user, filters, limit=page.limit, offset=page.offset
-    )
-    set_page_headers(request, response, page, total)
-    return [TaskPublic.model_validate(task) for task in tasks]
+    """The caller's tasks, filtered, sorted and paged by `offset` or `cursor` (admins: another
+    owner's with `user_id`)."""
+    result = await task_service.list_tasks(session, user, filters, page)
+    set_listing_headers(request, response, page, result)
+    return [TaskPublic.model_validate(task) for task in result.items]
 
 
 @router.post(

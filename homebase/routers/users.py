@@ -12,13 +12,13 @@ from homebase.routers.deps import (
     AuthDep,
     ClientDep,
     CurrentUser,
+    CursorPageDep,
     OptionalAuthDep,
-    PageDep,
     ResourceId,
     SessionDep,
     StateDep,
 )
-from homebase.routers.pagination import set_page_headers
+from homebase.routers.pagination import set_listing_headers
 from homebase.routers.responses import errors
 from homebase.schemas.common import ResultMessage
 from homebase.schemas.user import (
@@ -42,15 +42,15 @@ async def list_users(
     response: Response,
     _user: CurrentUser,
     session: SessionDep,
-    page: PageDep,
+    page: CursorPageDep,
     q: Annotated[
         str | None, Query(max_length=100, description="Search name, email, username")
     ] = None,
 ) -> list[UserPublic]:
-    """Users, paged; `q` searches name, email and username."""
-    users, total = await user_service.list_users(session, q=q, limit=page.limit, offset=page.offset)
-    set_page_headers(request, response, page, total)
-    return [UserPublic.model_validate(user) for user in users]
+    """Users by id, paged by `offset` or `cursor`; `q` searches name, email and username."""
+    result = await user_service.list_users(session, q=q, page=page)
+    set_listing_headers(request, response, page, result)
+    return [UserPublic.model_validate(user) for user in result.items]
 
 
 @router.post(

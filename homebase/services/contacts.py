@@ -8,20 +8,24 @@ separator lets one pattern aim at a single field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homebase.core.cursor import CursorSpec, KeyType, fingerprint
 from homebase.core.errors import Conflict, FieldError, NotFound
 from homebase.core.etag import flush_versioned
+from homebase.db.keyset import SortKey, order_by
 from homebase.models import Contact, User
 from homebase.models.contact import SEARCH_SEPARATOR
 from homebase.schemas.contact import ContactCreate, ContactUpdate
 from homebase.services.birthdays import birthday_key, latest_today
+from homebase.services.paging import Listing, Page, PageRequest, fetch_page
 
 _LIKE_ESCAPE = "\\"
 
@@ -75,22 +79,35 @@ def filter_conditions(filters: ContactFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+_NAME_ORDER = (
+    SortKey(Contact.last_name.expression, attrgetter("last_name"), KeyType("str")),
+    SortKey(Contact.first_name.expression, attrgetter("first_name"), KeyType("str")),
+    SortKey(Contact.id.expression, attrgetter("id"), KeyType("int")),
+)
+
+
+def filtered_query(owner_id: int, filters: ContactFilters) -> Select[Contact]:
+    """The owner's contacts matching `filters`, in no particular order."""
+    return select(Contact).where(Contact.user_id == owner_id, *filter_conditions(filters))
+
+
 def list_query(owner_id: int, filters: ContactFilters) -> Select[Contact]:
     """The owner's contacts matching `filters`, by last name, first name, id."""
-    return (
-        select(Contact)
-        .where(Contact.user_id == owner_id, *filter_conditions(filters))
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
-    )
+    return filtered_query(owner_id, filters).order_by(*order_by(_NAME_ORDER))
+
+
+def listing(filters: ContactFilters) -> Listing:
+    """The order of `GET /contacts`, served by the (owner, last name, first name, id) index;
+    its cursors are refused under other filters."""
+    shape = f"contacts:last_name,first_name,id:{fingerprint(*astuple(filters))}"
+    keys = tuple(key.type for key in _NAME_ORDER)
+    return Listing(_NAME_ORDER, CursorSpec(shape, keys))
 
 
 async def list_contacts(
-    session: AsyncSession, owner: User, filters: ContactFilters, *, limit: int, offset: int
-) -> tuple[list[Contact], int]:
-    query = list_query(owner.id, filters)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = await session.scalars(query.limit(limit).offset(offset))
-    return list(rows), int(total or 0)
+    session: AsyncSession, owner: User, filters: ContactFilters, page: PageRequest
+) -> Page[Contact]:
+    return await fetch_page(session, filtered_query(owner.id, filters), listing(filters), page)
 
 
 async def get_contact(session: AsyncSession, actor: User, contact_id: int) -> Contact:

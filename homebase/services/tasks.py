@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Select, bindparam, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from homebase.core.cursor import CursorSpec, CursorValue, KeyType, fingerprint
 from homebase.core.errors import FieldError, NotFound
 from homebase.core.etag import TagList, flush_versioned, require_match
 from homebase.db.base import utcnow
+from homebase.db.keyset import SortKey
 from homebase.models import Task, TaskStatus, User
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
+from homebase.services.paging import Listing, Page, PageRequest, fetch_page
 
-_STATUS_ORDER = case(
-    {TaskStatus.NEW.value: 0, TaskStatus.IN_PROGRESS.value: 1, TaskStatus.DONE.value: 2},
-    value=Task.status,
-)
-# The whitelist of `?sort=` (validated by TaskFilters): status sorts in workflow order.
-_SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
-    "created_at": Task.created_at.expression,
-    "updated_at": Task.updated_at.expression,
-    "due_date": Task.due_date.expression,
-    "title": Task.title.expression,
-    "status": _STATUS_ORDER,
-    "id": Task.id.expression,
+_STATUS_RANK = {TaskStatus.NEW.value: 0, TaskStatus.IN_PROGRESS.value: 1, TaskStatus.DONE.value: 2}
+_STATUS_ORDER = case(_STATUS_RANK, value=Task.status)
+_STR, _INT = KeyType("str"), KeyType("int")
+_MOMENT = KeyType("datetime")
+# The whitelist of `?sort=` (validated by TaskFilters): status sorts in workflow order, tasks
+# without a due date come last either way.
+_SORT_KEYS: dict[str, tuple[ColumnElement[Any], Callable[[Task], CursorValue], KeyType]] = {
+    "created_at": (Task.created_at.expression, attrgetter("created_at"), _MOMENT),
+    "updated_at": (Task.updated_at.expression, attrgetter("updated_at"), _MOMENT),
+    "due_date": (Task.due_date.expression, attrgetter("due_date"), KeyType("date", True)),
+    "title": (Task.title.expression, attrgetter("title"), _STR),
+    "status": (_STATUS_ORDER, lambda task: _STATUS_RANK[task.status], _INT),
+    "id": (Task.id.expression, attrgetter("id"), _INT),
 }
 
 
@@ -46,24 +52,26 @@ def search_text(title: str, description: str | None) -> str:
     return f"{title}\n{description or ''}".casefold()
 
 
-def _order_by(sort: str) -> list[ColumnElement[Any]]:
-    order: list[ColumnElement[Any]] = []
-    for key in sort.split(","):
-        name = key.removeprefix("-")
-        column = _SORT_COLUMNS[name]
-        ordered = column.desc() if key.startswith("-") else column.asc()
-        # Tasks without a due date come last either way, on every backend.
-        order.append(ordered.nulls_last() if name == "due_date" else ordered)
-    if "id" not in {key.removeprefix("-") for key in sort.split(",")}:
-        order.append(Task.id.desc() if sort.startswith("-") else Task.id.asc())
-    return order
+def sort_keys(sort: str) -> list[SortKey]:
+    """The keys of a validated `?sort=`, ties broken by id in the direction of the first."""
+    names = sort.split(",")
+    if "id" not in {name.removeprefix("-") for name in names}:
+        names.append("-id" if sort.startswith("-") else "id")
+    return [SortKey(*_SORT_KEYS[name.removeprefix("-")], name.startswith("-")) for name in names]
 
 
-async def list_tasks(
-    session: AsyncSession, actor: User, filters: TaskFilters, *, limit: int, offset: int
-) -> tuple[list[Task], int]:
-    """The actor's tasks (an admin may name another owner with `user_id`), filtered and
-    sorted, one page of them and the total."""
+def listing(filters: TaskFilters) -> Listing:
+    """The order `?sort=` asks for; its cursors are refused under another sort or filters."""
+    keys = sort_keys(filters.sort)
+    scope = fingerprint(
+        filters.status, filters.q, filters.due_before, filters.due_after, filters.user_id
+    )
+    shape = f"tasks:{filters.sort}:{scope}"
+    return Listing(keys, CursorSpec(shape, tuple(key.type for key in keys)))
+
+
+def filtered_query(actor: User, filters: TaskFilters) -> Select[Task]:
+    """The actor's tasks (an admin may name another owner with `user_id`), filtered."""
     query = owned_task_query(actor).where(Task.user_id == (filters.user_id or actor.id))
     if filters.status is not None:
         query = query.where(Task.status == filters.status.value)
@@ -75,11 +83,14 @@ async def list_tasks(
         query = query.where(Task.due_date <= filters.due_before)
     if filters.due_after is not None:
         query = query.where(Task.due_date >= filters.due_after)
-    total = await session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True))
-    rows = await session.scalars(
-        query.order_by(*_order_by(filters.sort)).limit(limit).offset(offset)
-    )
-    return list(rows), int(total or 0)
+    return query
+
+
+async def list_tasks(
+    session: AsyncSession, actor: User, filters: TaskFilters, page: PageRequest
+) -> Page[Task]:
+    """One page of the actor's tasks, filtered and sorted."""
+    return await fetch_page(session, filtered_query(actor, filters), listing(filters), page)
 
 
 # Built once, for the hot path of reading one task: the ownership rule of `owned_task_query`.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homebase.core.cursor import CursorSpec, KeyType, fingerprint
 from homebase.core.errors import (
     EmailTaken,
     FieldError,
@@ -18,10 +21,12 @@ from homebase.core.errors import (
 from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.db.base import utcnow
+from homebase.db.keyset import SortKey
 from homebase.models import AuthSession, User
 from homebase.schemas.user import PasswordChange, ProfileUpdate, UserCreate, UserUpdate
 from homebase.services import audit
 from homebase.services.audit import ClientInfo
+from homebase.services.paging import Listing, Page, PageRequest, fetch_page
 
 
 def default_name(email: str | None, username: str | None) -> str:
@@ -120,13 +125,13 @@ def _search(query: Select[User], q: str | None) -> Select[User]:
     )
 
 
-async def list_users(
-    session: AsyncSession, *, q: str | None, limit: int, offset: int
-) -> tuple[list[User], int]:
-    query = _search(select(User), q)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(query.order_by(User.id).limit(limit).offset(offset))
-    return list(rows), int(total or 0)
+_BY_ID = (SortKey(User.id.expression, attrgetter("id"), KeyType("int")),)
+
+
+async def list_users(session: AsyncSession, *, q: str | None, page: PageRequest) -> Page[User]:
+    """Users matching `q`, by id; cursors are refused under another `q`."""
+    spec = CursorSpec(f"users:id:{fingerprint(q)}", (KeyType("int"),))
+    return await fetch_page(session, _search(select(User), q), Listing(_BY_ID, spec), page)
 
 
 def _require_self_or_admin(actor: User, user_id: int) -> None:

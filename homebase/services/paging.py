@@ -1,0 +1,88 @@
+"""One page of a listing, by offset or by cursor (keyset).
+
+Offset paging counts the matching rows (`X-Total-Count`) and skips `offset` of them. Cursor
+paging neither counts nor skips: it starts after the row the cursor names and fetches one row
+more than the page to learn whether another page follows. Both give the cursor of the next
+page, so a client may switch from offsets to cursors at any page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homebase.core.cursor import CursorSpec, decode_cursor, encode_cursor
+from homebase.db.keyset import SortKey, after, order_by, values_of
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """`cursor` None: offset paging; "" : the first page of a cursor walk; else a cursor."""
+
+    limit: int = 50
+    offset: int = 0
+    cursor: str | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int | None  # counted in offset mode only
+    next_cursor: str | None  # None on the last page
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A listing's order and the cursor spec it issues and accepts."""
+
+    keys: Sequence[SortKey]
+    spec: CursorSpec
+
+    def next_cursor(self, row: Any) -> str:
+        return encode_cursor(self.spec, values_of(self.keys, row))
+
+
+async def _by_offset(
+    session: AsyncSession, query: Select[T], listing: Listing, page: PageRequest
+) -> Page[T]:
+    total = int(
+        await session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+    )
+    ordered = query.order_by(*order_by(listing.keys)).limit(page.limit).offset(page.offset)
+    rows = list(await session.scalars(ordered))
+    more = bool(rows) and page.offset + len(rows) < total
+    return Page(rows, total, listing.next_cursor(rows[-1]) if more else None)
+
+
+def cursor_query(query: Select[T], listing: Listing, cursor: str, limit: int) -> Select[T]:
+    """The rows after the one `cursor` names ("" for the start), in order, `limit` + 1 of
+    them: the extra row tells whether another page follows."""
+    if cursor:
+        query = query.where(after(listing.keys, decode_cursor(listing.spec, cursor)))
+    return query.order_by(*order_by(listing.keys)).limit(limit + 1)
+
+
+async def _by_cursor(
+    session: AsyncSession, query: Select[T], listing: Listing, cursor: str, limit: int
+) -> Page[T]:
+    rows = list(await session.scalars(cursor_query(query, listing, cursor, limit)))
+    if len(rows) <= limit:
+        return Page(rows, None, None)
+    rows = rows[:limit]
+    return Page(rows, None, listing.next_cursor(rows[-1]))
+
+
+async def fetch_page(
+    session: AsyncSession, query: Select[T], listing: Listing, page: PageRequest
+) -> Page[T]:
+    """One page of `query` (filtered, not yet ordered) in the order of `listing`."""
+    if page.cursor is None:
+        return await _by_offset(session, query, listing, page)
+    return await _by_cursor(session, query, listing, page.cursor, page.limit)
