@@ -92,9 +92,9 @@ def _contact_select(owner_sql: str) -> str:
                ({last})[1 + (g / {len(FIRST_NAMES)}) % {len(LAST_NAMES)}] AS last_name,
                '+7 900 ' || lpad((g % 10000000)::text, 7, '0') AS phone,
                CASE WHEN g % 10 = 0 THEN NULL
-                    ELSE DATE '1950-01-01' + (g * 7919) % 20000 END AS birthday,
+                    ELSE DATE '1950-01-01' + ((g::bigint * 7919) % 20000)::int END AS birthday,
                {owner_sql} AS user_id
-        FROM generate_series(:start, :stop) AS g
+        FROM generate_series(CAST(:start AS integer), CAST(:stop AS integer)) AS g
     """
 
 
@@ -111,8 +111,8 @@ CONTACT_COLUMNS = {
     "lower(first_name || '.' || last_name || '.' || g) || '@example.com')",
     "user_id": "user_id",
     "version": "1",
-    "created_at": ":now",
-    "updated_at": ":now",
+    "created_at": "CAST(:now AS timestamptz)",
+    "updated_at": "CAST(:now AS timestamptz)",
 }
 
 
