@@ -3,7 +3,8 @@
 The 2 cores are shared with other work (other people's test runs, other virtual machines); a
 number taken while something else was busy is not the same number. The watch reads the
 machine's busy time, takes away what the bench itself used (the server's processes, wrk, the
-PostgreSQL processes serving the bench's database), and reports the rest.
+PostgreSQL processes serving the bench's database) and what the kernel's own threads did (page
+reclaim, writeback, network: mostly on the bench's behalf), and reports the rest.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def _postgres(database: str) -> list[psutil.Process]:
     return found
 
 
+def _kernel_threads() -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["ppid"]) if p.pid == 2 or p.info["ppid"] == 2]
+
+
 def _children_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once waited for
     return usage.ru_utime + usage.ru_stime
@@ -77,23 +82,24 @@ class CpuWatch:
         self.server_cores = 0.0
 
     def _snapshot(self) -> tuple[float, float, float, dict[int, float], dict[int, float]]:
-        pg = _cpu_of(_postgres(self.database)) if self.database else {}
+        ours = _postgres(self.database) if self.database else []
+        ours += _kernel_threads()
         tree = _cpu_of(_tree(self.server_pid))
-        return time.perf_counter(), _busy_seconds(), _children_seconds(), tree, pg
+        return time.perf_counter(), _busy_seconds(), _children_seconds(), tree, _cpu_of(ours)
 
     def __enter__(self) -> CpuWatch:
         self._before = self._snapshot()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        wall0, busy0, kids0, tree0, pg0 = self._before
-        wall1, busy1, kids1, tree1, pg1 = self._snapshot()
+        wall0, busy0, kids0, tree0, helpers0 = self._before
+        wall1, busy1, kids1, tree1, helpers1 = self._snapshot()
         wall = wall1 - wall0
         if wall <= 0:
             return
         server = sum(tree1[pid] - tree0.get(pid, 0.0) for pid in tree1)
-        postgres = sum(pg1[pid] - pg0.get(pid, 0.0) for pid in pg1)
-        ours = server + postgres + (kids1 - kids0)
+        helpers = sum(helpers1[pid] - helpers0.get(pid, 0.0) for pid in helpers1)
+        ours = server + helpers + (kids1 - kids0)
         self.other_share = max(0.0, (busy1 - busy0) - ours) / wall / CORES
         self.server_cores = server / wall
 

@@ -51,6 +51,22 @@ IDLE = re.compile(
 LOOP_IN_C = "event loop in C (uvloop: socket I/O, or waiting)"
 
 
+# Inclusive share of a few things worth knowing about, matched anywhere in the stack.
+HOTSPOTS = [
+    ("the token's user lookup (user_for_access_token: query + ORM)", r"user_for_access_token"),
+    ("BEGIN (asyncpg opens a transaction: a round trip)", r"Transaction\.start"),
+    ("COMMIT at the end of the request", r"Session\.commit"),
+    ("rollback / reset when a connection is returned", r"rollback"),
+    ("opening DB connections", r"AsyncAdapt_dbapi_connection\.create|_ConnectionRecord\.__connect"),
+    ("closing DB connections", r"Connection\.close \((asyncpg|aiosqlite)/"),
+    ("thread-pool hops (sync `def` dependencies)", r"run_in_threadpool"),
+    ("JWT decode (PyJWT)", r"\(jwt/"),
+    ("access log (uvicorn, logging)", r"\(logging/"),
+    ("response validation + JSON (pydantic)", r"serialize_response|jsonable_encoder"),
+    ("HomebaseMiddleware (self time)", r"(HomebaseMiddleware\.__call__|send_with_headers)[^;]*$"),
+]
+
+
 def categorise(frames: list[str]) -> str:
     if frames[-1].startswith("Runner.run (asyncio/runners.py"):
         return LOOP_IN_C
@@ -67,6 +83,7 @@ def summarise(raw: str, top: int = 20) -> str:
     by_category: Counter[str] = Counter()
     leaf: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    hotspots: Counter[str] = Counter()
     total = idle = 0
     for line in raw.splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -82,11 +99,16 @@ def summarise(raw: str, top: int = 20) -> str:
         leaf[_short(frames[-1])] += count
         for frame in {_short(f) for f in frames}:
             inclusive[frame] += count
+        for name, pattern in HOTSPOTS:
+            if re.search(pattern, stack):
+                hotspots[name] += count
     if not total:
         return "no samples"
     lines = [f"{total} busy samples ({idle} of waiting threads left out)", ""]
     lines += ["self time by category:"]
     lines += [f"  {n / total:6.1%}  {name}" for name, n in by_category.most_common()]
+    lines += ["", "inclusive time of known hot spots:"]
+    lines += [f"  {hotspots[name] / total:6.1%}  {name}" for name, _ in HOTSPOTS]
     lines += ["", f"top {top} functions by self time:"]
     lines += [f"  {n / total:6.1%}  {name}" for name, n in leaf.most_common(top)]
     lines += ["", f"top {top} functions by inclusive time (outside the event loop):"]

@@ -94,6 +94,7 @@ class Bench:
         self.servers[server.name] = {
             "ready_s": round(server.ready_seconds, 3) if server.ready_seconds else None,
             "worker_rss_mb": server.worker_rss_mb(),
+            **server.problems(),
         }
 
     # -- references -----------------------------------------------------------------------

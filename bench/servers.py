@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,12 +12,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')
 BIN = Path(sys.executable).parent
 WORKERS = 2
 # The flags `homebase serve` gives uvicorn, so the FastAPI references run the same way.
@@ -114,6 +117,24 @@ class Server:
                 return self.ready_seconds
             time.sleep(0.01)
         raise RuntimeError(f"{self.name} was not ready in {timeout:g} s:\n{self.log_tail()}")
+
+    def problems(self) -> dict[str, Any]:
+        """What the server's own log says went wrong: non-2xx answers by request (from the
+        access log) and the first error lines."""
+        answers: Counter[str] = Counter()
+        errors: list[str] = []
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return {}
+        for line in text.splitlines():
+            found = ACCESS_LINE.search(line)
+            if found and not found["status"].startswith("2"):
+                path = re.sub(r"\d+", "N", found["path"].split("?", 1)[0])
+                answers[f"{found['method']} {path} {found['status']}"] += 1
+            elif line.startswith(("ERROR", "Traceback")) and len(errors) < 5:
+                errors.append(line[:300])
+        return {"non_2xx": dict(answers), "error_lines": errors}
 
     def log_tail(self, lines: int = 20) -> str:
         try:

@@ -34,7 +34,7 @@ function init(args)
   for i, r in ipairs(prepared) do
     reqs[i] = wrk.format(r[1], r[2], r[3], r[4])
   end
-  non2xx = 0
+  n3xx, n4xx, n5xx, nother = 0, 0, 0, 0
 end
 
 function request()
@@ -42,22 +42,25 @@ function request()
 end
 
 function response(status, headers, body)
-  if status < 200 or status > 299 then
-    non2xx = non2xx + 1
-  end
+  if status >= 200 and status < 300 then return end
+  if status >= 500 then n5xx = n5xx + 1
+  elseif status >= 400 then n4xx = n4xx + 1
+  elseif status >= 300 then n3xx = n3xx + 1
+  else nother = nother + 1 end
 end
 
 function done(summary, latency, requests)
-  local bad = 0
+  local c3, c4, c5, co = 0, 0, 0, 0
   for _, t in ipairs(threads) do
-    bad = bad + t:get("non2xx")
+    c3, c4 = c3 + t:get("n3xx"), c4 + t:get("n4xx")
+    c5, co = c5 + t:get("n5xx"), co + t:get("nother")
   end
   local e = summary.errors
   io.write(string.format(
-    '%(marker)s{"requests": %%d, "duration_us": %%d, "non2xx": %%d, "connect": %%d, ' ..
-    '"read": %%d, "write": %%d, "timeout": %%d, "p50_us": %%d, "p90_us": %%d, ' ..
-    '"p99_us": %%d, "max_us": %%d}\\n',
-    summary.requests, summary.duration, bad, e.connect, e.read, e.write, e.timeout,
+    '%(marker)s{"requests": %%d, "duration_us": %%d, "3xx": %%d, "4xx": %%d, "5xx": %%d, ' ..
+    '"1xx": %%d, "connect": %%d, "read": %%d, "write": %%d, "timeout": %%d, ' ..
+    '"p50_us": %%d, "p90_us": %%d, "p99_us": %%d, "max_us": %%d}\\n',
+    summary.requests, summary.duration, c3, c4, c5, co, e.connect, e.read, e.write, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
 """
@@ -82,12 +85,13 @@ class Result:
     max_ms: float
     non2xx: int
     socket_errors: int
+    by_status: dict[str, int] = field(default_factory=dict)  # "4xx": n, ... (non-2xx only)
 
     @property
     def errors(self) -> int:
         return self.non2xx + self.socket_errors
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
@@ -97,6 +101,7 @@ class Result:
             "p99_ms": round(self.p99_ms, 2),
             "max_ms": round(self.max_ms, 2),
             "non2xx": self.non2xx,
+            "non2xx_by_class": self.by_status,
             "socket_errors": self.socket_errors,
             "errors": self.errors,
         }
@@ -200,6 +205,7 @@ class Run:
 def _parse(raw: dict[str, int]) -> Result:
     seconds = raw["duration_us"] / 1e6
     socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+    by_status = {k: raw[k] for k in ("1xx", "3xx", "4xx", "5xx") if raw[k]}
     return Result(
         requests=raw["requests"],
         seconds=seconds,
@@ -208,8 +214,9 @@ def _parse(raw: dict[str, int]) -> Result:
         p90_ms=raw["p90_us"] / 1000,
         p99_ms=raw["p99_us"] / 1000,
         max_ms=raw["max_us"] / 1000,
-        non2xx=raw["non2xx"],
+        non2xx=sum(by_status.values()),
         socket_errors=socket_errors,
+        by_status=by_status,
     )
 
 
