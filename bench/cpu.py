@@ -75,11 +75,15 @@ class CpuWatch:
     """`with CpuWatch(server_pid, database) as watch: ...`; then `watch.other_share` is the
     share of the machine's cores that anything else used during the block."""
 
-    def __init__(self, server_pid: int | None, database: str | None = None) -> None:
+    def __init__(
+        self, server_pid: int | None, database: str | None = None, *, name_others: bool = False
+    ) -> None:
         self.server_pid = server_pid
         self.database = database
+        self.name_others = name_others  # find who the others are (costs a process scan)
         self.other_share = 0.0
         self.server_cores = 0.0
+        self.others: list[tuple[str, float]] = []  # the busiest other processes, in cores
 
     def _snapshot(self) -> tuple[float, float, float, dict[int, float], dict[int, float]]:
         ours = _postgres(self.database) if self.database else []
@@ -87,8 +91,18 @@ class CpuWatch:
         tree = _cpu_of(_tree(self.server_pid))
         return time.perf_counter(), _busy_seconds(), _children_seconds(), tree, _cpu_of(ours)
 
+    def _everyone(self) -> dict[int, tuple[str, float]]:
+        out = {}
+        for process in psutil.process_iter(["cmdline", "name", "cpu_times"]):
+            times = process.info["cpu_times"]
+            if times is not None:
+                title = " ".join(process.info["cmdline"] or []) or process.info["name"] or "?"
+                out[process.pid] = (title[:80], times.user + times.system)
+        return out
+
     def __enter__(self) -> CpuWatch:
         self._before = self._snapshot()
+        self._all_before = self._everyone() if self.name_others else {}
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -102,6 +116,15 @@ class CpuWatch:
         ours = server + helpers + (kids1 - kids0)
         self.other_share = max(0.0, (busy1 - busy0) - ours) / wall / CORES
         self.server_cores = server / wall
+        if self.name_others:
+            mine = {*tree1, *helpers1, os.getpid()}
+            used = [
+                (round((cpu - self._all_before[pid][1]) / wall, 2), title)
+                for pid, (title, cpu) in self._everyone().items()
+                if pid in self._all_before and pid not in mine
+            ]
+            ranked = sorted((u for u in used if u[0] >= 0.02), reverse=True)[:3]
+            self.others = [(title, cores) for cores, title in ranked]
 
 
 def settle(server_pid: int | None, database: str | None, busy: float, max_wait: float) -> float:

@@ -24,6 +24,7 @@ from bench.wrk import Request
 HERE = Path(__file__).resolve().parent
 TOKEN_USERS = 32  # distinct callers in the authenticated scripts
 BUSY = 0.15  # share of the machine used elsewhere above which a run is taken again
+BALANCE_TRIES = 6  # starts of a run, at most, to get wrk's connections spread over the workers
 SETTLE_WAIT = 20.0  # seconds to wait, at most, for a calm machine before a measured run
 
 
@@ -54,7 +55,7 @@ class Bench:
         # Bounds on how much longer a busy machine may make the run: runs taken again, and
         # seconds spent waiting for calm.
         self.retries = 4 if config.quick else 12
-        self.settle_budget = 30.0 if config.quick else 180.0
+        self.settle_budget = 30.0 if config.quick else 240.0
 
     # -- measuring ------------------------------------------------------------------------
 
@@ -68,13 +69,13 @@ class Bench:
         print(f"  {row.label} [{row.backend}] ...", end=" ", flush=True)
         wrk.Run(server.url, requests, seconds=self.config.warmup).result()
         while True:
-            self.settle(server)
-            with CpuWatch(server.pid, server.database) as watch:
-                result = wrk.Run(server.url, requests, seconds=self.config.seconds).result()
+            result, watch, split = self.balanced_run(server, requests)
             if row.result is None or watch.other_share < row.extra["other_cpu"]:
                 row.result = result
                 row.extra["other_cpu"] = round(watch.other_share, 3)
                 row.extra["server_cpu_cores"] = round(watch.server_cores, 2)
+                row.extra["connections_per_worker"] = split
+                row.extra["busiest_others"] = watch.others
             if row.extra["other_cpu"] <= BUSY or self.retries <= 0:
                 break
             self.retries -= 1
@@ -83,6 +84,30 @@ class Bench:
         r = row.result
         print(f"{r.rps:,.0f} req/s, p99 {r.p99_ms:.1f} ms, {r.errors} errors", flush=True)
         return row
+
+    def balanced_run(
+        self, server: Server, requests: list[Request]
+    ) -> tuple[wrk.Result, CpuWatch, list[int]]:
+        """One measured run in which both workers hold a fair share of wrk's connections.
+
+        wrk opens its keep-alive connections all at once, and the worker that wakes first
+        may accept nearly all of them: the other then idles for the whole run. Such a run
+        measures one worker, so it is started again (a bounded number of times)."""
+        for attempt in range(BALANCE_TRIES):
+            self.settle(server)
+            with CpuWatch(server.pid, server.database, name_others=True) as watch:
+                run = wrk.Run(server.url, requests, seconds=self.config.seconds)
+                split: list[int] = []
+                if server.keeps_alive:
+                    time.sleep(0.3)
+                    split = server.connection_split()
+                fair = not split or min(split) >= wrk.CONNECTIONS // 4
+                if not fair and attempt < BALANCE_TRIES - 1:
+                    run.stop()
+                    print(f"(connections split {split}: again)", end=" ", flush=True)
+                    continue
+                return run.result(), watch, split
+        raise AssertionError("unreachable")
 
     def settle(self, server: Server) -> None:
         started = time.monotonic()
@@ -203,6 +228,7 @@ class Bench:
             label, idle_key = "Bearer GET /users/me", "hb.me_bearer"
             reads = [Request("GET", "/users/me", h) for h in bearer.values()]
         print(f"  {label} under login load [{backend}] ...", end=" ", flush=True)
+        self.settle(server)
         login_run = wrk.Run(
             server.url,
             scenarios.logins(who),
@@ -210,14 +236,19 @@ class Bench:
             connections=self.config.login_connections,
         )
         try:
-            self.settle(server)
             with CpuWatch(server.pid, server.database) as watch:
-                read_result = wrk.Run(server.url, reads, seconds=self.config.seconds).result()
-                login_result = login_run.result()
+                read_run = wrk.Run(server.url, reads, seconds=self.config.seconds)
+                time.sleep(0.3)
+                split = server.connection_split()  # reads' and logins' connections
+                read_result, login_result = read_run.result(), login_run.result()
         finally:
             login_run.stop()
         print(f"p99 {read_result.p99_ms:.1f} ms", flush=True)
-        extra = {"other_cpu": round(watch.other_share, 3), "worker_rss_mb": server.worker_rss_mb()}
+        extra = {
+            "other_cpu": round(watch.other_share, 3),
+            "worker_rss_mb": server.worker_rss_mb(),
+            "connections_per_worker": split,
+        }
         conns = self.config.login_connections
         self.report.add(
             Row("hb.read_under_login", f"{label} under login load", backend, result=read_result,

@@ -81,6 +81,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.ready_seconds: float | None = None
         self.database: str | None = None  # the PostgreSQL database it serves, if any
+        self.keeps_alive = True  # gunicorn's sync workers close every connection
 
     @property
     def pid(self) -> int | None:
@@ -150,6 +151,20 @@ class Server:
         except psutil.NoSuchProcess:
             return []
         return [c for c in children if "resource_tracker" not in " ".join(_cmdline(c))]
+
+    def connection_split(self) -> list[int]:
+        """Established client connections held by each worker."""
+        split = []
+        for worker in self.workers():
+            try:
+                sockets = worker.net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            split.append(
+                sum(1 for c in sockets if c.laddr and c.laddr.port == self.port
+                    and c.status == psutil.CONN_ESTABLISHED)
+            )  # fmt: skip
+        return split
 
     def worker_rss_mb(self) -> list[float]:
         sizes = []
@@ -221,7 +236,9 @@ def gunicorn_server(name: str, app: str, cwd: Path, env: dict[str, str] | None =
         f"127.0.0.1:{port}",
         app,
     ]
-    return Server(name, command, port=port, cwd=cwd, env=env, ready_path="/users/1")
+    server = Server(name, command, port=port, cwd=cwd, env=env, ready_path="/users/1")
+    server.keeps_alive = False
+    return server
 
 
 def homebase_server(name: str, cwd: Path, env: dict[str, str]) -> Server:
