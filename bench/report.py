@@ -72,7 +72,7 @@ class Report:
 
     def table(self) -> str:
         header = ["endpoint", "backend", "req/s", "p50 ms", "p99 ms", "errors"]
-        header += ["×hello", "×ref", "×flask", "busy"]
+        header += ["×hello", "×ref", "×flask", "busy", "conns"]
         lines = [header]
         for row in self.rows:
             if row.result is None:
@@ -90,6 +90,7 @@ class Report:
                     str(r.errors),
                     *(f"{v:.2f}" if v is not None else "" for v in ratios.values()),
                     f"{row.extra.get('other_cpu', 0):.0%}",
+                    "/".join(map(str, row.extra.get("connections_per_worker") or [])) or "-",
                 ]
             )
         full = [line for line in lines if len(line) == len(header)]
