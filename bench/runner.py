@@ -329,8 +329,11 @@ def _settings(env: dict[str, str]) -> Any:
     return Settings(_env_file=None, **values)
 
 
-def hashing_limit(rounds: int = 20) -> dict[str, float]:
-    """cores ÷ the CPU time of one argon2 verify with the service's default parameters."""
+def hashing_limit(rounds: int = 20, batches: int = 3) -> dict[str, float]:
+    """cores ÷ the CPU time of one argon2 verify with the service's default parameters.
+
+    The fastest of a few batches: on a shared machine, CPU time per verify grows with what
+    runs beside it (caches, memory bandwidth), and the limit is what the cores can do."""
     from homebase.core.config import Settings
     from homebase.core.security import PasswordHasher
 
@@ -338,10 +341,12 @@ def hashing_limit(rounds: int = 20) -> dict[str, float]:
     hasher = PasswordHasher(settings)
     stored = hasher.hash_sync(PASSWORD)
     hasher.verify_sync(PASSWORD, stored)
-    started = time.process_time()
-    for _ in range(rounds):
-        hasher.verify_sync(PASSWORD, stored)
-    per_verify = (time.process_time() - started) / rounds
+    per_verify = float("inf")
+    for _ in range(batches):
+        started = time.process_time()
+        for _ in range(rounds):
+            hasher.verify_sync(PASSWORD, stored)
+        per_verify = min(per_verify, (time.process_time() - started) / rounds)
     cores = os.cpu_count() or 1
     return {
         "cores": cores,
