@@ -1,16 +1,20 @@
 """Seeding Homebase straight through its models and engine, and the bench's PostgreSQL databases.
 
-Users and tasks go in with the service's own tables (so model defaults apply); the million
-contacts go in with one `INSERT ... SELECT generate_series` per owner group, filling the derived
-columns (`birthday_key`, `search_text`) the way the model documents them.
+Users and tasks go in with the service's own tables (so model defaults apply, and derived
+columns come from the service's own functions when it has them); the million contacts go in
+with one `INSERT ... SELECT generate_series` per owner group, the derived columns computed in
+SQL and then checked, on a sample, against what the service itself would store.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from sqlalchemy import Column, insert, select, text
@@ -22,6 +26,7 @@ from homebase.core.security import PasswordHasher
 from homebase.db.schema import create_all
 from homebase.db.session import create_engine
 from homebase.models import Contact, Task, User
+from homebase.models import contact as contact_model
 
 PG_ADMIN_DSN = os.environ.get("HOMEBASE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 HEAVY_EMAIL = "heavy@example.com"
@@ -73,7 +78,9 @@ async def seed_homebase(settings: Settings, users: int, tasks_per_user: int) -> 
             await connection.execute(insert(User), rows)
             ids = dict((await connection.execute(select(User.email, User.id))).all())
             user_ids = [ids[user_email(i)] for i in range(1, users + 1)]
-            await connection.execute(insert(Task), tasks_for(user_ids, tasks_per_user))
+            await connection.execute(
+                insert(Task), _with_task_search(tasks_for(user_ids, tasks_per_user))
+            )
             owned: dict[int, list[int]] = {}
             for task_id, owner in await connection.execute(select(Task.id, Task.user_id)):
                 owned.setdefault(owner, []).append(task_id)
@@ -81,6 +88,21 @@ async def seed_homebase(settings: Settings, users: int, tasks_per_user: int) -> 
     finally:
         await engine.dispose()
     return Seeded(user_ids=user_ids, tasks=owned, heavy_id=ids[HEAVY_EMAIL])
+
+
+def _service_function(module: str, name: str) -> Callable[..., Any] | None:
+    """A function of the service's, when this version of it has one."""
+    try:
+        return getattr(importlib.import_module(module), name, None)  # type: ignore[no-any-return]
+    except ImportError:
+        return None
+
+
+def _with_task_search(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    search_text = _service_function("homebase.services.tasks", "search_text")
+    if search_text is None or "search_text" not in Task.__table__.columns:
+        return rows
+    return [{**row, "search_text": search_text(row["title"], row["description"])} for row in rows]
 
 
 def _contact_select(owner_sql: str) -> str:
@@ -107,8 +129,9 @@ CONTACT_COLUMNS = {
     "birthday": "birthday",
     "birthday_key": "(extract(month FROM birthday) * 100 + extract(day FROM birthday))::int",
     "extra": "CASE WHEN g % 4 = 0 THEN 'met at the conference in ' || (2000 + g % 25) END",
-    "search_text": "lower(first_name || ' ' || last_name || ' ' || "
-    "lower(first_name || '.' || last_name || '.' || g) || '@example.com')",
+    # The names are ASCII, so lower() is the service's casefold().
+    "search_text": "lower(first_name) || CAST(:sep AS text) || lower(last_name) "
+    "|| CAST(:sep AS text) || lower(first_name || '.' || last_name || '.' || g) || '@example.com'",
     "user_id": "user_id",
     "version": "1",
     "created_at": "CAST(:now AS timestamptz)",
@@ -136,11 +159,12 @@ async def seed_contacts(url: str, seeded: Seeded, heavy: int, per_user: int) -> 
     """`heavy` contacts for the heavy user, `per_user` for each regular user (PostgreSQL)."""
     engine = create_engine(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
     now = datetime.now(UTC)
+    sep = getattr(contact_model, "SEARCH_SEPARATOR", " ")
     try:
         async with engine.begin() as connection:
             await connection.execute(
                 text(_contact_insert(str(seeded.heavy_id))),
-                {"start": 1, "stop": heavy, "now": now},
+                {"start": 1, "stop": heavy, "now": now, "sep": sep},
             )
             first, count = seeded.user_ids[0], len(seeded.user_ids)
             # Regular users' ids are consecutive (inserted in one statement).
@@ -148,12 +172,32 @@ async def seed_contacts(url: str, seeded: Seeded, heavy: int, per_user: int) -> 
             owner = f"{first} + (g - {heavy + 1}) / {per_user}"
             await connection.execute(
                 text(_contact_insert(owner)),
-                {"start": heavy + 1, "stop": heavy + count * per_user, "now": now},
+                {"start": heavy + 1, "stop": heavy + count * per_user, "now": now, "sep": sep},
             )
+            await _check_contacts(connection)
         await _analyze(engine)
     finally:
         await engine.dispose()
     seeded.contacts = {seeded.heavy_id: heavy} | {uid: per_user for uid in seeded.user_ids}
+
+
+async def _check_contacts(connection: Any) -> None:
+    """The derived columns as the service would have written them, on a sample."""
+    search_text = _service_function("homebase.services.contacts", "search_text")
+    birthday_key = _service_function("homebase.services.birthdays", "birthday_key")
+    columns = Contact.__table__.columns
+    sample = await connection.execute(select(Contact.__table__).where(columns.id % 9973 == 1))
+    for row in sample.mappings():
+        if search_text and row["search_text"] != search_text(
+            row["first_name"], row["last_name"], row["email"]
+        ):
+            raise RuntimeError(f"seeded search_text differs from the service's: {row}")
+        if (
+            birthday_key
+            and row["birthday"]
+            and row["birthday_key"] != birthday_key(row["birthday"])
+        ):
+            raise RuntimeError(f"seeded birthday_key differs from the service's: {row}")
 
 
 async def _analyze(engine: AsyncEngine) -> None:
