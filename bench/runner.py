@@ -77,9 +77,10 @@ class Bench:
             row.note = row.note or NA_MISSING
             return row
         print(f"  {row.label} [{row.backend}] ...", end=" ", flush=True)
-        wrk.Run(server.url, requests, seconds=self.config.warmup).result()
+        conns = row.connections
+        wrk.Run(server.url, requests, seconds=self.config.warmup, connections=conns).result()
         for attempt in range(1 + RETRIES_PER_ROW):
-            result, watch, split = self.balanced_run(server, requests)
+            result, watch, split = self.balanced_run(server, requests, conns)
             if row.result is None or watch.other_share < row.extra["other_cpu"]:
                 row.result = result
                 row.extra["other_cpu"] = round(watch.other_share, 3)
@@ -96,7 +97,7 @@ class Bench:
         return row
 
     def balanced_run(
-        self, server: Server, requests: list[Request]
+        self, server: Server, requests: list[Request], connections: int
     ) -> tuple[wrk.Result, CpuWatch, list[int]]:
         """One measured run in which both workers hold a fair share of wrk's connections.
 
@@ -106,12 +107,14 @@ class Bench:
         for attempt in range(BALANCE_TRIES):
             self.settle(server)
             with CpuWatch(server.pid, server.database, name_others=True) as watch:
-                run = wrk.Run(server.url, requests, seconds=self.config.seconds)
+                run = wrk.Run(
+                    server.url, requests, seconds=self.config.seconds, connections=connections
+                )
                 split: list[int] = []
-                if server.keeps_alive:
+                if server.keeps_alive and connections >= wrk.CONNECTIONS:
                     time.sleep(0.3)
                     split = server.connection_split()
-                fair = not split or min(split) >= wrk.CONNECTIONS // 4
+                fair = not split or min(split) >= connections // 4
                 if not fair and attempt < BALANCE_TRIES - 1:
                     run.stop()
                     print(f"(connections split {split}: again)", end=" ", flush=True)
