@@ -17,8 +17,15 @@ from collections.abc import Iterable
 import psutil
 
 CORES = os.cpu_count() or 1
-# PostgreSQL's own helpers: their work is partly the bench's writes, so they count as ours.
-PG_HELPERS = ("checkpointer", "background writer", "walwriter", "autovacuum launcher")
+# PostgreSQL's own helpers: their work is partly the bench's (writes, parallel scans of its
+# queries, whose worker titles do not name the database), so they count as ours.
+PG_HELPERS = (
+    "checkpointer",
+    "background writer",
+    "walwriter",
+    "autovacuum",
+    "parallel worker",
+)
 
 
 def _busy_seconds() -> float:

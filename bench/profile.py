@@ -46,7 +46,8 @@ CATEGORIES = [
 # thread, uvicorn's supervisor pipe. py-spy cannot tell these from running ones by itself.
 IDLE = re.compile(
     r"^(Condition\.wait \(threading|Queue\.get \(queue|Connection\._recv \(multiprocessing"
-    r"|_connection_worker_thread \(aiosqlite/core\.py:59\)|Event\.wait|.*spawn_main\()"
+    r"|_connection_worker_thread \(aiosqlite/core\.py:59\)|_worker \(concurrent/futures/thread"
+    r"|Event\.wait|.*spawn_main\()"
 )
 LOOP_IN_C = "event loop in C (uvloop: socket I/O, or waiting)"
 

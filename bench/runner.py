@@ -64,8 +64,8 @@ class Bench:
         self.servers: dict[str, dict[str, Any]] = {}
         # Bounds on how much longer a busy machine may make the run: runs taken again, and
         # seconds spent waiting for calm.
-        self.retries = 4 if config.quick else 16
-        self.settle_budget = 30.0 if config.quick else 240.0
+        self.retries = 4 if config.quick else 12
+        self.settle_budget = 30.0 if config.quick else 180.0
 
     # -- measuring ------------------------------------------------------------------------
 
