@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -15,6 +16,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
 
 run: $(STAMP)
 	$(BIN)/homebase serve --host $(HOST) --port $(PORT)
@@ -36,8 +41,9 @@ format: $(STAMP)
 	$(BIN)/ruff format homebase tests bench
 	$(BIN)/ruff check --fix homebase tests bench
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+# `make bench BENCH_ARGS=--quick` for a short run; `BENCH_ARGS=--profile` for the py-spy profile.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,86 @@
+"""The benchmark's pure parts: wrk's Lua, endpoint detection, the table and the targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.report import NA_MISSING, Report, Row, targets
+from bench.scenarios import Api
+from bench.wrk import Request, Result, _parse, lua_script, lua_string
+
+
+def result(rps: float, p99_ms: float = 10.0, non2xx: int = 0) -> Result:
+    return Result(int(rps * 10), 10.0, rps, 1.0, 5.0, p99_ms, p99_ms, non2xx, 0)
+
+
+def test_lua_string_escapes_quotes_backslashes_and_non_ascii() -> None:
+    assert lua_string('say "hi"\\') == '"say \\"hi\\"\\\\"'
+    assert lua_string("é\n") == '"\\195\\169\\10"'
+
+
+def test_lua_script_holds_every_prepared_request() -> None:
+    script = lua_script(
+        [
+            Request("GET", "/tasks/1", {"Authorization": "Bearer abc"}),
+            Request("POST", "/tasks", {"Content-Type": "application/json"}, '{"title": "x"}'),
+        ]
+    )
+    assert '{"GET", "/tasks/1", {["Authorization"] = "Bearer abc"}, nil},' in script
+    assert (
+        '{"POST", "/tasks", {["Content-Type"] = "application/json"}, "{\\"title\\": \\"x\\"}"},'
+        in script
+    )
+
+
+def test_wrk_output_counts_non_2xx_and_socket_errors() -> None:
+    raw = {"requests": 1000, "duration_us": 2_000_000, "1xx": 0, "3xx": 1, "4xx": 0, "5xx": 2,
+           "connect": 1, "read": 2, "write": 0, "timeout": 4, "p50_us": 1500, "p90_us": 3000,
+           "p99_us": 9000, "max_us": 20000}  # fmt: skip
+    parsed = _parse(raw)
+    assert parsed.rps == 500
+    assert parsed.p99_ms == 9.0
+    assert parsed.by_status == {"3xx": 1, "5xx": 2}
+    assert parsed.errors == 3 + 7
+
+
+def test_api_normalises_path_parameters() -> None:
+    api = Api({"/tasks/{task_id}": {"get": {}, "put": {}}, "/health": {"get": {}}})
+    assert api.has("get", "/tasks/{}")
+    assert not api.has("delete", "/tasks/{}")
+    assert api.only("get", "/contacts", [Request("GET", "/contacts")]) is None
+
+
+def test_missing_endpoints_are_reported_never_numbered(tmp_path: Path) -> None:
+    report = Report()
+    report.add(Row("hello.get", "GET /", "-", result=result(10_000)))
+    report.add(Row("ref.task_by_id", "reference GET /tasks/{id}", "sqlite", result=result(1_000)))
+    report.add(Row("flask.user_by_id", "Flask GET /users/{id}", "sqlite", result=result(2_000)))
+    report.add(Row("hb.task_by_id", "Bearer GET /tasks/{id}", "sqlite", note=NA_MISSING))
+    report.add(Row("hb.me_bearer", "Bearer GET /users/me", "sqlite", result=result(3_000)))
+
+    table = report.table()
+    line = next(line for line in table.splitlines() if line.startswith("Bearer GET /tasks/{id}"))
+    assert line.split() == ["Bearer", "GET", "/tasks/{id}", "sqlite", *NA_MISSING.split()]
+    ratios = report.ratios(report.rows[-1])
+    assert ratios == {"hello": 0.3, "ref": 3.0, "flask": 1.5}
+
+    found = {t.name: t for t in targets(report)}
+    assert found["Bearer GET /tasks/{id} vs reference (sqlite)"].status == "n/a"
+    report.write_json(tmp_path / "results.json", list(found.values()))
+    rows = json.loads((tmp_path / "results.json").read_text())["rows"]
+    assert rows[3]["result"] == NA_MISSING
+    assert "rps" not in rows[3]
+
+
+def test_targets_print_pass_and_miss_with_their_margin() -> None:
+    report = Report()
+    report.add(Row("ref.task_by_id", "reference", "sqlite", result=result(1_000)))
+    report.add(Row("hb.task_by_id", "Bearer GET /tasks/{id}", "sqlite", result=result(3_300)))
+    report.add(Row("ref.task_by_id", "reference", "postgresql", result=result(1_000)))
+    report.add(Row("hb.task_by_id", "Bearer GET /tasks/{id}", "postgresql", result=result(1_500)))
+    found = {t.name: t for t in targets(report)}
+    sqlite = found["Bearer GET /tasks/{id} vs reference (sqlite)"]
+    assert (sqlite.status, sqlite.detail) == ("PASS", "3.30× (needs ≥ 3×, margin +10%)")
+    pg = found["Bearer GET /tasks/{id} vs reference (postgresql)"]
+    assert (pg.status, pg.detail) == ("MISS", "1.50× (needs ≥ 2×, margin -25%)")
