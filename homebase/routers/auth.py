@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Response, status
 from pydantic import AfterValidator
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from homebase.core.state import AppState
 from homebase.routers.deps import (
     AuthDep,
     ClientDep,
     CurrentUser,
+    ReadSessionDep,
     SessionDep,
     StateDep,
 )
@@ -20,6 +23,7 @@ from homebase.schemas.common import check_text
 from homebase.schemas.user import UserCreate, UserPublic
 from homebase.services import auth as auth_service
 from homebase.services import users as user_service
+from homebase.services.audit import ClientInfo
 
 router = APIRouter(tags=["auth"])
 compat = APIRouter(tags=["compatibility"])
@@ -41,11 +45,15 @@ async def register(
 
 
 async def _login(
-    data: LoginRequest, session: SessionDep, state: StateDep, client: ClientDep
+    data: LoginRequest,
+    reader: AsyncSession,
+    session: AsyncSession,
+    state: AppState,
+    client: ClientInfo,
 ) -> TokenPair:
     await state.limiter.login(client.ip, data.identifier)
     user = await auth_service.authenticate(
-        session, state.hasher, data.identifier, data.password, client, state.limiter.lockout
+        reader, state.hasher, data.identifier, data.password, client, state.limiter.lockout
     )
     return await auth_service.start_session(
         session, state.codec, user, client, state.settings.refresh_token_ttl
@@ -54,23 +62,28 @@ async def _login(
 
 @router.post("/auth/login", response_model=TokenPair, responses=errors(401, 422, 429))
 async def login(
-    data: LoginRequest, session: SessionDep, state: StateDep, client: ClientDep
+    data: LoginRequest,
+    reader: ReadSessionDep,
+    session: SessionDep,
+    state: StateDep,
+    client: ClientDep,
 ) -> TokenPair:
     """Log in with `{email | username | login, password}`; returns an access/refresh pair."""
-    return await _login(data, session, state, client)
+    return await _login(data, reader, session, state, client)
 
 
 @router.post("/auth/token", response_model=TokenPair, responses=errors(401, 422, 429))
 async def token(
     username: Annotated[str, Form(max_length=254), AfterValidator(check_text)],
     password: Annotated[str, Form(min_length=1, max_length=1024), AfterValidator(check_text)],
+    reader: ReadSessionDep,
     session: SessionDep,
     state: StateDep,
     client: ClientDep,
 ) -> TokenPair:
     """OAuth2 password flow (the form Swagger's Authorize button sends)."""
     data = LoginRequest(login=username, password=password)
-    return await _login(data, session, state, client)
+    return await _login(data, reader, session, state, client)
 
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=errors(401, 422, 429))
@@ -141,7 +154,11 @@ async def register_alias(
 
 @compat.post("/login", response_model=TokenPair, responses=errors(401, 422, 429))
 async def login_alias(
-    data: LoginRequest, session: SessionDep, state: StateDep, client: ClientDep
+    data: LoginRequest,
+    reader: ReadSessionDep,
+    session: SessionDep,
+    state: StateDep,
+    client: ClientDep,
 ) -> TokenPair:
     """Alias of `POST /auth/login` for the Flask-era client."""
-    return await _login(data, session, state, client)
+    return await _login(data, reader, session, state, client)

@@ -47,6 +47,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with session_scope(app_state(request).read_sessions) as session:
+        yield session
+
+
+# A second session, outside the request's writing transaction, for slow work that must not
+# hold SQLite's write lock (verifying a password at login); its single-row writes (the audit
+# event of a failure, a re-hash) commit by themselves.
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
 def client_info(request: Request) -> ClientInfo:
     return ClientInfo(
         ip=getattr(request.state, "client_ip", None)

@@ -71,13 +71,16 @@ async def create_user(
     With a `client` the creation is audited (by `actor`, an admin, if given)."""
     name = data.name or default_name(data.email, data.username)
     check_password(data.password, "password", email=data.email, username=data.username, name=name)
+    # Hash before the first statement: on SQLite a writing transaction holds the database's
+    # write lock from its first statement, and argon2 takes tens of milliseconds.
+    password_hash = await hasher.hash(data.password)
     await _ensure_unique(session, data.email, data.username)
     user = User(
         name=name,
         email=data.email,
         username=data.username,
         phone=data.phone,
-        password_hash=await hasher.hash(data.password),
+        password_hash=password_hash,
         is_admin=data.is_admin and as_admin,
     )
     session.add(user)
