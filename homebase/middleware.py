@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -75,6 +76,11 @@ class HomebaseMiddleware:
         if too_large:  # refused before a byte of the body is read
             await _too_large_response(state["locale"], limit)(scope, receive, send_with_headers)
             return
+        repeated = _repeated_query_key(scope.get("query_string", b""))
+        if repeated is not None:
+            response = _repeated_parameter_response(state["locale"], repeated)
+            await response(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 
@@ -91,6 +97,24 @@ class BodyTooLarge(HTTPException):
 def _too_large_response(locale: str, limit: int) -> Response:
     message = translate("payload_too_large", locale, limit=limit)
     return envelope(413, "payload_too_large", message, headers={"Connection": "close"})
+
+
+def _repeated_query_key(query_string: bytes) -> str | None:
+    """The first query parameter given more than once. Every parameter of the API is a single
+    value; silently taking the last of several would hide a client's mistake."""
+    if b"&" not in query_string:
+        return None
+    seen: set[str] = set()
+    for key, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
+
+
+def _repeated_parameter_response(locale: str, key: str) -> Response:
+    errors = [{"field": key[:100], "message": translate("field.repeated_parameter", locale)}]
+    return envelope(422, "validation_error", translate("validation_error", locale), errors=errors)
 
 
 def _counting_receive(receive: Receive, limit: int) -> Receive:

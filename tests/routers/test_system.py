@@ -146,3 +146,13 @@ async def test_security_headers(client: httpx.AsyncClient, factory: Factory) -> 
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["cache-control"] == "no-store"
+
+
+async def test_repeated_query_parameter_is_422(client: httpx.AsyncClient, factory: Factory) -> None:
+    user = await factory.user()
+    response = await client.get("/users?q=a&q=b", headers={**user.bearer, "Accept-Language": "ru"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "q", "message": "Этот параметр можно указать только один раз"}
+    ]
+    assert (await client.get("/users?q=a&limit=5", headers=user.bearer)).status_code == 200
