@@ -44,3 +44,13 @@ async def test_writes_proceed_while_a_login_verifies(
         release.set()
     response = await login
     assert response.status_code == 200
+
+
+async def test_a_burst_of_logins_does_not_exhaust_the_pool(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.user()
+    body = {"email": user.email, "password": DEFAULT_PASSWORD}
+    burst = [client.post("/auth/login", json=body) for _ in range(40)]
+    responses = await asyncio.wait_for(asyncio.gather(*burst), timeout=60)
+    assert [response.status_code for response in responses] == [200] * 40
