@@ -55,9 +55,10 @@ async def _login(
     user = await auth_service.authenticate(
         reader, state.hasher, data.identifier, data.password, client, state.limiter.lockout
     )
-    # Hand the reader's connection back before the writing transaction takes one: a login
-    # holding two pooled connections at once could exhaust the pool under a burst of logins.
-    await reader.close()
+    # Keep what verifying wrote (a re-hash) and hand the reader's connection back before the
+    # writing transaction takes one: a login holding two pooled connections at once could
+    # exhaust the pool under a burst of logins.
+    await reader.commit()
     return await auth_service.start_session(
         session, state.codec, user, client, state.settings.refresh_token_ttl
     )
