@@ -108,12 +108,6 @@ class PreconditionFailed(AppError):
     message_key = "precondition_failed"
 
 
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
-    message_key = "payload_too_large"
-
-
 class FieldError(AppError):
     """A validation failure found by a service rather than by the request schema (422)."""
 

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
-from homebase.routers.deps import MAX_ID, AdminUser, ClientDep, PageDep, ResourceId, SessionDep
+from homebase.routers.deps import AdminUser, ClientDep, PageDep, ResourceId, SessionDep
 from homebase.routers.pagination import set_page_headers
 from homebase.routers.responses import errors
+from homebase.schemas.common import MAX_ID
 from homebase.services import audit
 from homebase.services import users as user_service
 

@@ -12,8 +12,8 @@ from homebase.routers.deps import CurrentUser, CursorPageDep, PageDep, SessionDe
 from homebase.routers.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
 from homebase.routers.pagination import set_listing_headers, set_page_headers
 from homebase.routers.responses import errors
+from homebase.schemas.common import MAX_ID
 from homebase.schemas.contact import (
-    MAX_ID,
     ContactBirthday,
     ContactCreate,
     ContactPublic,

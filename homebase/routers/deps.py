@@ -16,6 +16,7 @@ from homebase.core.errors import AdminRequired, FieldError, InvalidCredentials, 
 from homebase.core.state import AppState
 from homebase.db.session import session_scope
 from homebase.models import User
+from homebase.schemas.common import MAX_ID
 from homebase.services import auth as auth_service
 from homebase.services.audit import ClientInfo
 from homebase.services.paging import PageRequest
@@ -200,6 +201,5 @@ async def cursor_page_params(
 # Offset or cursor paging, for the listings that support both (see services/paging.py).
 CursorPageDep = Annotated[PageRequest, Depends(cursor_page_params)]
 
-MAX_ID = 2**31 - 1  # the range of an INTEGER primary key on PostgreSQL
 # An id in a path: out-of-range ids are a 422, never an overflow in the database driver.
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="The resource's id")]

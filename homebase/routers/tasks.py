@@ -10,8 +10,8 @@ from homebase.routers.deps import CurrentUser, CursorPageDep, SessionDep
 from homebase.routers.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
 from homebase.routers.pagination import set_listing_headers
 from homebase.routers.responses import errors
+from homebase.schemas.common import MAX_ID
 from homebase.schemas.task import (
-    ID_MAX,
     TaskCreate,
     TaskFilters,
     TaskPublic,
@@ -23,7 +23,7 @@ from homebase.services import tasks as task_service
 router = APIRouter(tags=["tasks"])
 
 # Bounded so that an id beyond PostgreSQL's integer is a 422, never a database error.
-TaskId = Annotated[int, Path(ge=1, le=ID_MAX, description="Task id")]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="Task id")]
 
 
 @router.get("/tasks", response_model=list[TaskPublic], responses=errors(401, 422))

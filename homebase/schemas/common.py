@@ -9,6 +9,9 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+# Identifiers are INTEGER primary keys on PostgreSQL: anything beyond is a 422, never a
+# database error.
+MAX_ID = 2**31 - 1
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")

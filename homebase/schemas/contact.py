@@ -7,9 +7,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, f
 from pydantic_core import PydanticCustomError
 
 from homebase.models.contact import EXTRA_MAX
-from homebase.schemas.common import Email, Name, Phone, Schema
-
-MAX_ID = 2**31 - 1
+from homebase.schemas.common import MAX_ID, Email, Name, Phone, Schema
 
 
 def _blank_to_none(value: Any) -> Any:

@@ -19,9 +19,8 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from homebase.models.task import DESCRIPTION_MAX, TITLE_MAX, TaskStatus
-from homebase.schemas.common import Schema
+from homebase.schemas.common import MAX_ID, Schema
 
-ID_MAX = 2**31 - 1
 SEARCH_MAX = 200
 # `?sort=` accepts these, comma-separated, each optionally prefixed with `-` (descending).
 SORT_FIELDS = ("created_at", "updated_at", "due_date", "title", "status", "id")
@@ -125,7 +124,7 @@ Description = Annotated[
     Annotated[str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_storable)] | None,
     BeforeValidator(_blank_to_none),
 ]
-OwnerId = Annotated[int, Field(ge=1, le=ID_MAX)]
+OwnerId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 _EXAMPLE_IN: JsonDict = {
     "title": "Купить молоко",
