@@ -64,7 +64,7 @@ HOTSPOTS = [
     ("JWT decode (PyJWT)", r"\(jwt/"),
     ("access log (uvicorn, logging)", r"\(logging/"),
     ("response validation + JSON (pydantic)", r"serialize_response|jsonable_encoder"),
-    ("HomebaseMiddleware (self time)", r"(HomebaseMiddleware\.__call__|send_with_headers)[^;]*$"),
+    ("request middleware (self time)", r"((Locale|ClientIP|BodyLimit|SecurityHeaders|SingleQueryValue)Middleware\.__call__|send_with_headers)[^;]*$"),
 ]
 
 

@@ -10,15 +10,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from homebase import __version__
+from homebase import __version__, models
+from homebase.api import errors, middleware, openapi
+from homebase.api.middleware.observability import ObservabilityMiddleware
+from homebase.api.routes import admin, auth, contacts, system, tasks, testing, users
+from homebase.app_state import AppState
 from homebase.core.config import Settings
-from homebase.core.state import AppState
-from homebase.db.schema import create_all
+from homebase.db.migrate import create_all
 from homebase.db.session import session_scope
-from homebase.middleware import HomebaseMiddleware
 from homebase.observability import metrics
-from homebase.observability.middleware import ObservabilityMiddleware
-from homebase.routers import admin, auth, contacts, handlers, openapi, system, tasks, testing, users
 from homebase.services.bootstrap import ensure_admin
 
 logger = logging.getLogger("homebase")
@@ -35,7 +35,7 @@ in the language of `Accept-Language` (en, ru, uk).
 
 async def start(state: AppState) -> None:
     settings = state.settings
-    await create_all(state.engine)
+    await create_all(state.engine, models.metadata)
     if settings.admin_email and settings.admin_password:
         async with session_scope(state.sessionmaker) as session:
             await ensure_admin(
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.homebase = state
-    handlers.install(app)
+    errors.install(app)
     openapi.install(app)
     for module in (auth, users, tasks, contacts, admin, system):
         app.include_router(module.router)
@@ -91,12 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-ID",
             ],
         )
-    app.add_middleware(
-        HomebaseMiddleware,
-        max_body_bytes=settings.max_body_bytes,
-        default_locale=settings.default_locale,
-        trusted_proxies=settings.trusted_proxies,
-    )
+    middleware.install(app, settings)
     _observe(app, state)
     return app
 

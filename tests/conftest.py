@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.db.base import Base
 from homebase.main import create_app, start
 from tests.factories import Factory

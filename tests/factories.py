@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.models import User
 from homebase.services import auth as auth_service
 from homebase.services.audit import ClientInfo

@@ -14,8 +14,8 @@ import time
 from limits.aio.storage import Storage
 
 from homebase.core.config import Settings
-from homebase.core.counters import account_key, guarded
 from homebase.core.errors import AccountLocked
+from homebase.core.rate_storage import account_key, guarded
 
 
 def lock_seconds(failures: int, threshold: int, base: float, ceiling: float) -> int:

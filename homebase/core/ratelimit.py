@@ -14,9 +14,9 @@ from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from homebase.core.config import Settings
-from homebase.core.counters import account_key, create_storage, guarded
 from homebase.core.errors import RateLimited
 from homebase.core.lockout import Lockout
+from homebase.core.rate_storage import account_key, create_storage, guarded
 
 
 class RateLimiter:

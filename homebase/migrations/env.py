@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 import homebase.models  # noqa: F401 - registers every table
 from homebase.core.config import Settings
 from homebase.db.base import Base
-from homebase.db.migrations import include_for
+from homebase.db.migrate import include_for
 from homebase.db.session import async_url
 
 config = context.config

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.cursor import CursorSpec, KeyType, fingerprint
 from homebase.core.errors import Conflict, FieldError, NotFound
-from homebase.core.etag import flush_versioned
 from homebase.db.keyset import SortKey, order_by
+from homebase.db.versioning import flush_versioned
 from homebase.models import Contact, User
 from homebase.models.contact import SEARCH_SEPARATOR
 from homebase.schemas.contact import ContactCreate, ContactUpdate

@@ -13,9 +13,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from homebase.core.cursor import CursorSpec, CursorValue, KeyType, fingerprint
 from homebase.core.errors import FieldError, NotFound
-from homebase.core.etag import TagList, flush_versioned, require_match
+from homebase.core.preconditions import TagList, require_match
 from homebase.db.base import utcnow
 from homebase.db.keyset import SortKey
+from homebase.db.versioning import flush_versioned
 from homebase.models import Task, TaskStatus, User
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
 from homebase.services.paging import Listing, Page, PageRequest, fetch_page

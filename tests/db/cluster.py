@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.server import free_port
+from tests.cli.server import free_port
 
 
 def postgres_bindir() -> Path:

@@ -13,8 +13,8 @@ from sqlalchemy import Select, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from homebase.core.state import AppState
-from homebase.db.migrations import upgrade
+from homebase.app_state import AppState
+from homebase.db.migrate import upgrade
 from homebase.db.session import async_url
 from homebase.services.birthdays import upcoming_query
 from homebase.services.contacts import ContactFilters, list_query

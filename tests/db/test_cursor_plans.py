@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from homebase.db.keyset import order_by
-from homebase.db.migrations import upgrade
+from homebase.db.migrate import upgrade
 from homebase.db.session import async_url
 from homebase.models import User
 from homebase.schemas.task import TaskFilters

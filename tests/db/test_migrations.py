@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from homebase.db.base import Base
-from homebase.db.migrations import include_for, upgrade
+from homebase.db.migrate import include_for, upgrade
 from homebase.db.session import async_url
 from tests.support import make_settings
 

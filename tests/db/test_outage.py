@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.main import create_app, start
 from tests.db.cluster import PrivateCluster
 from tests.support import make_settings

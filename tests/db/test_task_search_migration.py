@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from homebase.db.migrations import alembic_config, upgrade
+from homebase.db.migrate import alembic_config, upgrade
 from homebase.db.session import async_url
 from tests.support import make_settings
 

@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from homebase.core.state import AppState
+from homebase.api.middleware.observability import ObservabilityMiddleware
+from homebase.app_state import AppState
 from homebase.main import create_app, start
 from homebase.observability import metrics
-from homebase.observability.middleware import ObservabilityMiddleware
 from tests.factories import DEFAULT_PASSWORD, Factory
 from tests.support import make_settings
 

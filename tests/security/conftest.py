@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from limits.errors import StorageError
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.main import create_app
 from tests.support import make_settings
 

@@ -13,7 +13,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.main import start
 from homebase.models import User
 from tests.factories import DEFAULT_PASSWORD, Factory

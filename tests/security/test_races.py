@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 from sqlalchemy import func, select
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.models import AuthSession, User
 from tests.factories import DEFAULT_PASSWORD, Factory
 

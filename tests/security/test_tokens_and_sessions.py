@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.models import AuditEvent, RefreshToken
 from tests.factories import DEFAULT_PASSWORD, Factory
 from tests.security.conftest import AppBuilder

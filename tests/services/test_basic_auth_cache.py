@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from homebase.app_state import AppState
 from homebase.core.security import PasswordHasher
-from homebase.core.state import AppState
 from tests.factories import Factory
 
 

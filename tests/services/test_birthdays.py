@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from homebase.app_state import AppState
 from homebase.core.errors import FieldError
-from homebase.core.state import AppState
 from homebase.models import User
 from homebase.schemas.contact import ContactCreate
 from homebase.services import birthdays

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homebase.core.state import AppState
+from homebase.app_state import AppState
 from homebase.models import Task, User
 from homebase.schemas.task import TaskFilters
 from homebase.services import tasks as task_service

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homebase.app_state import AppState
 from homebase.core.errors import FieldError, NotFound, PreconditionFailed
-from homebase.core.etag import TagList, entity_tag
-from homebase.core.state import AppState
+from homebase.core.preconditions import TagList, entity_tag
 from homebase.models import Task, User
 from homebase.schemas.task import TaskCreate, TaskReplace, TaskUpdate
 from homebase.services import tasks as task_service

@@ -1,0 +1,205 @@
+"""Reusable dependencies, one `Annotated` alias each: the session, the caller, the client."""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homebase.app_state import AppState
+from homebase.core.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from homebase.core.errors import AdminRequired, FieldError, InvalidCredentials, Unauthorized
+from homebase.db.session import session_scope
+from homebase.models import User
+from homebase.schemas.common import MAX_ID
+from homebase.services import auth as auth_service
+from homebase.services.audit import ClientInfo
+from homebase.services.paging import PageRequest
+
+
+async def get_state(request: Request) -> AppState:
+    return app_state(request)
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.homebase
+    return state
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    state = app_state(request)
+    factory = state.read_sessions if request.method in SAFE_METHODS else state.write_sessions
+    async with session_scope(factory) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is never a 2xx.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with session_scope(app_state(request).read_sessions) as session:
+        yield session
+
+
+# A second session, outside the request's writing transaction, for slow work that must not
+# hold SQLite's write lock (verifying a password at login); its single-row writes (the audit
+# event of a failure, a re-hash) commit by themselves.
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+
+def client_info(request: Request) -> ClientInfo:
+    return ClientInfo(
+        ip=getattr(request.state, "client_ip", None)
+        or (request.client.host if request.client else None),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+async def get_client(request: Request) -> ClientInfo:
+    return client_info(request)
+
+
+# Every dependency is `async def`: FastAPI runs a plain `def` one in the thread pool.
+ClientDep = Annotated[ClientInfo, Depends(get_client)]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user: User
+    session_id: str | None  # None for Basic credentials
+
+
+def parse_basic(value: str) -> tuple[str, str] | None:
+    try:
+        decoded = b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    login, sep, password = decoded.partition(":")
+    if not sep or not login or not password:
+        return None
+    return login, password
+
+
+async def _authenticate(request: Request, session: AsyncSession, state: AppState) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer" and credentials.strip():
+        user, session_id = await auth_service.user_for_access_token(
+            session, state.codec, credentials.strip()
+        )
+        request.state.user_id = user.id
+        return Principal(user, session_id)
+    if scheme == "basic" and credentials.strip():
+        parsed = parse_basic(credentials)
+        if parsed is None:
+            raise InvalidCredentials()
+        login, password = parsed
+        client = client_info(request)
+        # Only failures count: a valid user's script may call GET endpoints with Basic
+        # credentials as often as it likes; a guesser is stopped by the failure budget.
+        await state.limiter.check_basic(client.ip, login)
+        try:
+            user = await auth_service.authenticate_basic(
+                session,
+                state.hasher,
+                state.credential_cache,
+                login,
+                password,
+                client,
+                state.limiter.lockout,
+            )
+        except InvalidCredentials:
+            await state.limiter.basic_failed(client.ip, login)
+            raise
+        request.state.user_id = user.id
+        return Principal(user, None)
+    raise Unauthorized()
+
+
+# The routes that depend on these are marked in the OpenAPI document as taking Basic or
+# Bearer credentials (see `routers/openapi.py`); the header is read here, once.
+async def current_auth(request: Request, session: SessionDep) -> Principal:
+    """The caller, from `Authorization: Bearer <access token>` or `Basic <login:password>`."""
+    return await _authenticate(request, session, app_state(request))
+
+
+async def optional_auth(request: Request, session: SessionDep) -> Principal | None:
+    """The caller when credentials are given, else None (for routes open to anyone)."""
+    if not request.headers.get("authorization", "").strip():
+        return None
+    return await _authenticate(request, session, app_state(request))
+
+
+OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]
+AuthDep = Annotated[Principal, Depends(current_auth)]
+
+
+async def current_user(principal: AuthDep) -> User:
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise AdminRequired()
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size (at most 100)")] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31, description="Items to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit, offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+async def cursor_page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size (at most 100)")] = 50,
+    offset: Annotated[
+        int | None, Query(ge=0, le=2**31, description="Items to skip (not with `cursor`)")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=CURSOR_MAX_LENGTH,
+            description="Resume after the page this cursor came from (`X-Next-Cursor`, or the "
+            '`rel="next"` link); empty to start a cursor walk. Not with `offset`.',
+        ),
+    ] = None,
+) -> PageRequest:
+    if cursor is not None and offset is not None:
+        raise FieldError("cursor", "cursor_with_offset")
+    return PageRequest(limit, offset or 0, cursor)
+
+
+# Offset or cursor paging, for the listings that support both (see services/paging.py).
+CursorPageDep = Annotated[PageRequest, Depends(cursor_page_params)]
+
+# An id in a path: out-of-range ids are a 422, never an overflow in the database driver.
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="The resource's id")]
