@@ -64,7 +64,11 @@ HOTSPOTS = [
     ("JWT decode (PyJWT)", r"\(jwt/"),
     ("access log (uvicorn, logging)", r"\(logging/"),
     ("response validation + JSON (pydantic)", r"serialize_response|jsonable_encoder"),
-    ("request middleware (self time)", r"((Locale|ClientIP|BodyLimit|SecurityHeaders|SingleQueryValue)Middleware\.__call__|send_with_headers)[^;]*$"),
+    (
+        "request middleware (self time)",
+        r"((Locale|ClientIP|BodyLimit|SecurityHeaders|SingleQueryValue)Middleware\.__call__"
+        r"|send_with_headers)[^;]*$",
+    ),
 ]
 
 
