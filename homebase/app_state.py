@@ -29,11 +29,12 @@ class AppState:
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         engine = create_engine(settings)
+        autocommit_reads = settings.db_pooler != "pgbouncer"
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
-            read_sessions=create_sessionmaker(engine, "read"),
+            read_sessions=create_sessionmaker(engine, "read", autocommit_reads=autocommit_reads),
             write_sessions=create_sessionmaker(engine, "write"),
             hasher=PasswordHasher(settings),
             codec=TokenCodec(settings),

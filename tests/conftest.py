@@ -18,6 +18,7 @@ from homebase.app_state import AppState
 from homebase.db.base import Base
 from homebase.main import create_app, start
 from tests.factories import Factory
+from tests.pgbouncer import PgBouncer
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 
@@ -26,17 +27,36 @@ def tmp_session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("homebase")
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_session_dir: Path) -> AsyncIterator[str]:
-    """A fresh, empty database for this run, per backend."""
+@pytest.fixture(scope="session")
+def pgbouncer() -> Iterator[PgBouncer]:
+    """A PgBouncer in transaction pooling mode in front of the test server (started once)."""
+    bouncer = PgBouncer()
+    try:
+        yield bouncer
+    finally:
+        bouncer.stop()
+
+
+async def open_database(request: pytest.FixtureRequest, folder: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on the backend named by the fixture's parameter: `sqlite`,
+    `postgresql`, or `pgbouncer` (PostgreSQL reached through PgBouncer)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_session_dir / 'api.db'}"
+        yield f"sqlite:///{folder / 'api.db'}"
         return
     name, url = await create_pg_database()
     try:
+        if request.param == "pgbouncer":
+            url = request.getfixturevalue("pgbouncer").url_for(url)
         yield url
     finally:
         await drop_pg_database(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_session_dir: Path) -> AsyncIterator[str]:
+    """A fresh, empty database for this run, per backend."""
+    async for url in open_database(request, tmp_session_dir):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout: float = Field(default=3.0, gt=0)
+    # "pgbouncer": PostgreSQL is reached through PgBouncer in transaction pooling mode (no
+    # cached or reused prepared statement names, every statement inside a transaction).
+    db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"
     log_json: bool = True

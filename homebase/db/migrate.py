@@ -17,6 +17,7 @@ def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", "homebase:migrations")
     config.attributes["database_url"] = settings.database_url
+    config.attributes["settings"] = settings
     return config
 
 
