@@ -18,7 +18,7 @@ from homebase.app_state import AppState
 from homebase.db.base import Base
 from homebase.main import create_app, start
 from tests.factories import Factory
-from tests.pgbouncer import PgBouncer
+from tests.pgbouncer import PgBouncer, PgBouncerError
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 
@@ -30,7 +30,10 @@ def tmp_session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def pgbouncer() -> Iterator[PgBouncer]:
     """A PgBouncer in transaction pooling mode in front of the test server (started once)."""
-    bouncer = PgBouncer()
+    try:
+        bouncer = PgBouncer()
+    except PgBouncerError as exc:
+        pytest.fail(str(exc))
     try:
         yield bouncer
     finally:

@@ -1,5 +1,5 @@
 """A real PgBouncer (Debian's `pgbouncer`) in transaction pooling mode, in front of the test
-PostgreSQL server, on a free port; started once per test run and stopped at its end.
+PostgreSQL server, on a free port (for the test suite and for `make bench`).
 
 As root it runs as the `postgres` user (PgBouncer refuses to run as root).
 """
@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import make_url
 
 from tests.cli.server import free_port
@@ -23,12 +22,16 @@ from tests.support import PG_ADMIN_DSN, POOLED_URLS
 START_TIMEOUT = 15.0
 
 
+class PgBouncerError(RuntimeError):
+    pass
+
+
 def pgbouncer_binary() -> str:
     found = shutil.which("pgbouncer") or (
         "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
     )
     if found is None:
-        pytest.fail("PgBouncer is required for these tests: apt-get install pgbouncer")
+        raise PgBouncerError("PgBouncer is required: apt-get install pgbouncer")
     return found
 
 
@@ -67,15 +70,16 @@ class PgBouncer:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                log = (self.root / "pgbouncer.log").read_text()
                 self.stop()
-                pytest.fail(f"PgBouncer exited: {(self.root / 'pgbouncer.log').read_text()}")
+                raise PgBouncerError(f"PgBouncer exited: {log}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        pytest.fail("PgBouncer did not start listening in time")
+        raise PgBouncerError("PgBouncer did not start listening in time")
 
     def url_for(self, database_url: str) -> str:
         """The same database, reached through PgBouncer."""
