@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, field_validator
 from pydantic_core import PydanticCustomError
 
-from homebase.models.contact import EXTRA_MAX
+from homebase.models.contact import EMAIL_MAX, EXTRA_MAX, NAME_MAX
 from homebase.schemas.common import MAX_ID, Email, Name, Phone, Schema
 
 
@@ -63,6 +63,32 @@ class ContactUpdate(Schema):
         if value is None:
             raise PydanticCustomError("null_not_allowed", "This field cannot be null")
         return value
+
+
+# Query text: PostgreSQL cannot compare with a NUL character, so it is refused up front.
+_NO_NUL = "^[^\\x00]*$"
+TIME_ZONE_MAX = 64
+
+
+def _query_text(description: str, max_length: int = NAME_MAX) -> Any:
+    return Field(max_length=max_length, pattern=_NO_NUL, description=description)
+
+
+# The time zone of `GET /contacts/birthdays`.
+TimeZoneQuery = Annotated[
+    str | None, _query_text("IANA time zone that decides today (default UTC)", TIME_ZONE_MAX)
+]
+
+
+class ContactFilters(BaseModel):
+    """The query of `GET /contacts`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: Annotated[str | None, _query_text("Words to find in first name, last name or email")] = None
+    first_name: Annotated[str | None, _query_text("Part of the first name")] = None
+    last_name: Annotated[str | None, _query_text("Part of the last name")] = None
+    email: Annotated[str | None, _query_text("Part of the email", EMAIL_MAX)] = None
 
 
 class ContactPublic(BaseModel):

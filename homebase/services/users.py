@@ -21,6 +21,7 @@ from homebase.core.errors import (
 from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.db.base import utcnow
+from homebase.db.integrity import constraint_name
 from homebase.db.keyset import SortKey
 from homebase.models import AuthSession, User
 from homebase.schemas.user import PasswordChange, ProfileUpdate, UserCreate, UserUpdate
@@ -52,8 +53,7 @@ async def _ensure_unique(
 
 
 def _conflict_from(exc: IntegrityError) -> Exception:
-    text = str(exc.orig).lower()
-    if "username" in text:
+    if constraint_name(exc) == "uq_user_username":
         return UsernameTaken()
     return EmailTaken()
 

@@ -16,8 +16,9 @@ from sqlalchemy.pool import NullPool
 from homebase.app_state import AppState
 from homebase.db.migrate import upgrade
 from homebase.db.session import async_url
+from homebase.repositories.contacts import list_query
+from homebase.schemas.contact import ContactFilters
 from homebase.services.birthdays import upcoming_query
-from homebase.services.contacts import ContactFilters, list_query
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 CONTACTS = 100_000
