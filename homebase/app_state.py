@@ -11,6 +11,7 @@ from homebase.core.credential_cache import CredentialCache
 from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
 from homebase.db.session import create_engine, create_sessionmaker
+from homebase.services.accounts import Accounts
 
 
 @dataclass
@@ -25,22 +26,39 @@ class AppState:
     codec: TokenCodec
     limiter: RateLimiter
     credential_cache: CredentialCache
+    # The account and credential rules, holding the collaborators above (services/accounts.py).
+    accounts: Accounts
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         engine = create_engine(settings)
         autocommit_reads = settings.db_pooler != "pgbouncer"
+        read_sessions = create_sessionmaker(engine, "read", autocommit_reads=autocommit_reads)
+        write_sessions = create_sessionmaker(engine, "write")
+        hasher, codec, limiter = (
+            PasswordHasher(settings),
+            TokenCodec(settings),
+            RateLimiter(settings),
+        )
+        cache = CredentialCache(settings.secret, settings.basic_auth_cache_ttl.total_seconds())
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
-            read_sessions=create_sessionmaker(engine, "read", autocommit_reads=autocommit_reads),
-            write_sessions=create_sessionmaker(engine, "write"),
-            hasher=PasswordHasher(settings),
-            codec=TokenCodec(settings),
-            limiter=RateLimiter(settings),
-            credential_cache=CredentialCache(
-                settings.secret, settings.basic_auth_cache_ttl.total_seconds()
+            read_sessions=read_sessions,
+            write_sessions=write_sessions,
+            hasher=hasher,
+            codec=codec,
+            limiter=limiter,
+            credential_cache=cache,
+            accounts=Accounts(
+                settings,
+                reads=read_sessions,
+                writes=write_sessions,
+                hasher=hasher,
+                codec=codec,
+                limiter=limiter,
+                credential_cache=cache,
             ),
         )
 
