@@ -10,13 +10,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from homebase import __version__, models
+from homebase import __version__
 from homebase.api import errors, middleware, openapi
 from homebase.api.middleware.observability import ObservabilityMiddleware
 from homebase.api.routes import admin, auth, contacts, system, tasks, testing, users
 from homebase.app_state import AppState
 from homebase.core.config import Settings
-from homebase.db.migrate import create_all
+from homebase.db.migrate import migrate
 from homebase.db.session import session_scope
 from homebase.observability import metrics
 from homebase.services.bootstrap import ensure_admin
@@ -34,8 +34,15 @@ in the language of `Accept-Language` (en, ru, uk).
 
 
 async def start(state: AppState) -> None:
+    """Bring the database to the newest revision, then create the configured admin."""
     settings = state.settings
-    await create_all(state.engine, models.metadata)
+    outcome = await migrate(settings)
+    if outcome.adopted is not None:
+        logger.warning(
+            "database without a recorded revision adopted as revision %s", outcome.adopted
+        )
+    if outcome.before != outcome.after:
+        logger.info("database migrated from %s to %s", outcome.before or "empty", outcome.after)
     if settings.admin_email and settings.admin_password:
         async with session_scope(state.sessionmaker) as session:
             await ensure_admin(

@@ -62,6 +62,21 @@ async def database_url(request: pytest.FixtureRequest, tmp_session_dir: Path) ->
         yield url
 
 
+@pytest.fixture(params=BACKENDS)
+async def migration_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """An empty database of its own, for a test that migrates it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    name, url = await create_pg_database()
+    try:
+        yield url
+    finally:
+        await drop_pg_database(name)
+
+
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
     application = create_app(make_settings(database_url))

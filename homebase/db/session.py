@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from homebase.core.config import Settings
 from homebase.core.errors import AppError
@@ -47,11 +47,13 @@ def async_url(database_url: str) -> URL:
 SQLITE_BEGIN = "homebase_sqlite_begin"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: ConnectionPoolEntry, *, foreign_keys: bool = True
+) -> None:
     # The driver's own implicit BEGIN is turned off: `_sqlite_begin` issues it instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -77,18 +79,20 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _sqlite_engine(url: URL, *, migrations: bool = False, **options: Any) -> AsyncEngine:
+    engine = create_async_engine(
+        url, async_creator=partial(sqlite_driver.connect, url.database or ":memory:"), **options
+    )
+    pragmas = partial(_sqlite_pragmas, foreign_keys=not migrations)
+    event.listen(engine.sync_engine, "connect", pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(
-            url,
-            async_creator=partial(sqlite_driver.connect, url.database or ":memory:"),
-            pool_size=settings.db_pool_size,
-            max_overflow=10,
-        )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
+        return _sqlite_engine(url, pool_size=settings.db_pool_size, max_overflow=10)
     url, connect_args = postgres_connection(url, settings)
     engine = create_async_engine(
         url,
@@ -153,6 +157,19 @@ def _unique_statement_name() -> str:
     # Behind PgBouncer a statement may be prepared on a server connection that another
     # client used before: names must never repeat across clients.
     return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def create_migration_engine(settings: Settings) -> AsyncEngine:
+    """An engine for one migration run: no pool, no statement timeout (an index build on a
+    large table may take minutes) and, on SQLite, foreign keys off, as Alembic's batch mode
+    rebuilds a table by dropping it, which would otherwise cascade into the rows that refer
+    to it. The migration checks the keys itself before it commits."""
+    url = async_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, migrations=True, poolclass=NullPool)
+    url, connect_args = postgres_connection(url, settings)
+    connect_args["command_timeout"] = None
+    return create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
 # A pooled connection idle for longer than this is pinged before it is handed out, so one
