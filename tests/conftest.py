@@ -19,12 +19,32 @@ from homebase.db.base import Base
 from homebase.main import create_app, start
 from tests.factories import Factory
 from tests.pgbouncer import PgBouncer, PgBouncerError
-from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
+from tests.support import (
+    API_BACKENDS,
+    BACKENDS,
+    create_pg_database,
+    drop_pg_database,
+    make_settings,
+)
 
 
 @pytest.fixture(scope="session")
 def tmp_session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("homebase")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The API suite (tests/api) also runs through PgBouncer; elsewhere that backend would
+    only repeat PostgreSQL's runs. One `database_url` fixture serves both, so that every
+    session-wide app and its database stay one pair."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        pooled = callspec is not None and callspec.params.get("database_url") == "pgbouncer"
+        (drop if pooled and not item.nodeid.startswith("tests/api/") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -55,9 +75,9 @@ async def open_database(request: pytest.FixtureRequest, folder: Path) -> AsyncIt
         await drop_pg_database(name)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session", params=API_BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_session_dir: Path) -> AsyncIterator[str]:
-    """A fresh, empty database for this run, per backend."""
+    """A fresh, empty database for this run, per backend (PgBouncer: tests/api only)."""
     async for url in open_database(request, tmp_session_dir):
         yield url
 
