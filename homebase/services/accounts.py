@@ -288,6 +288,31 @@ class Accounts:
             failure_event="password.change_failed",
         )
 
+    # -- the way out of a lock -------------------------------------------------------------
+
+    async def unlock(
+        self, session: AsyncSession, user_id: int, client: ClientInfo, *, actor: User | None
+    ) -> bool:
+        """End a user's lock and forget their failures (an admin, or the operator's CLI when
+        `actor` is None). Audited; returns whether the account was locked."""
+        if actor is not None and not actor.is_admin:
+            raise AdminRequired()
+        user = await users.get_user(session, user_id)
+        logins = [login for login in (user.email, user.username) if login]
+        was_locked = await self.lockout.unlock(Lockout.key(user.id, ""))
+        for login in logins:  # a lock taken on the login before the account existed
+            was_locked = await self.lockout.unlock(Lockout.key(None, login)) or was_locked
+        await self.limiter.forget_account(*logins)
+        await audit.record(
+            session,
+            "admin.user_unlocked",
+            client=client,
+            user_id=user.id,
+            actor_id=actor.id if actor is not None else None,
+            detail=f"was_locked={str(was_locked).lower()}",
+        )
+        return was_locked
+
 
 async def _attach(session: AsyncSession, user: User) -> User:
     """A user read in another session, as an object of the request's session, without a
