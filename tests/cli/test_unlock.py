@@ -48,6 +48,7 @@ def test_unlock_ends_the_lock_and_is_audited(
     shared_limits: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
+
     async def guess(state: AppState, session: AsyncSession) -> list[str]:
         return [await _login(state, session, password) for password in ("x1", "x2", PASSWORD)]
 
