@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     secret_file: Path | None = None
     previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
+    # Connections to Redis per worker; a request that finds them all busy waits for one up to
+    # `redis_pool_timeout` seconds (then 503) instead of failing at once.
+    redis_max_connections: int = Field(default=200, ge=1)
+    redis_pool_timeout: float = Field(default=5.0, gt=0)
     access_token_ttl: timedelta = timedelta(minutes=15)
     refresh_token_ttl: timedelta = timedelta(days=30)
     admin_email: str | None = None

@@ -108,6 +108,8 @@ class RateLimiter:
         client = getattr(getattr(self.storage, "bridge", None), "storage", None)
         if client is not None and hasattr(client, "aclose"):
             await client.aclose()
+            # The pool was handed to the client (rate_storage.py), so the client leaves it open.
+            await client.connection_pool.disconnect()
 
     async def reset(self) -> None:
         """Forget every counter (tests). The memory store's expiry task is stopped first: it
