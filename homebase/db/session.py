@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -79,9 +81,22 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _private(path: str) -> str:
+    """Create the SQLite file owner-only (0600) before SQLite does: it holds password hashes,
+    and SQLite gives its -wal and -shm files the database file's permissions."""
+    if path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    return path
+
+
+async def _connect_sqlite(path: str) -> sqlite_driver.InlineConnection:
+    return await sqlite_driver.connect(_private(path))
+
+
 def _sqlite_engine(url: URL, *, migrations: bool = False, **options: Any) -> AsyncEngine:
     engine = create_async_engine(
-        url, async_creator=partial(sqlite_driver.connect, url.database or ":memory:"), **options
+        url, async_creator=partial(_connect_sqlite, url.database or ":memory:"), **options
     )
     pragmas = partial(_sqlite_pragmas, foreign_keys=not migrations)
     event.listen(engine.sync_engine, "connect", pragmas)
