@@ -40,6 +40,8 @@ class Contact(TimestampMixin, Base):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # SQLite: never hand out a deleted contact's id again (its ETag would match).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

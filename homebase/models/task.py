@@ -30,6 +30,8 @@ class Task(TimestampMixin, Base):
         Index(None, "user_id", "updated_at", "id"),
         Index(None, "user_id", "title", "id"),
         Index(None, "user_id", "id"),
+        # SQLite: never hand out a deleted row's id again (its ETag would match a new task).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -16,6 +16,8 @@ class User(TimestampMixin, Base):
     case-insensitively with a plain unique constraint on every backend."""
 
     __tablename__ = "user"
+    # SQLite: never hand out a deleted account's id again (its lock key is `user:{id}`).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
