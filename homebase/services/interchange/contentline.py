@@ -63,7 +63,8 @@ def _quoted_printable(first_line: str) -> bool:
 def parse(raw: list[str]) -> Property:
     """One logical line (its physical lines) into a Property."""
     if _quoted_printable(raw[0]):
-        logical = raw[0] + "".join(raw[1:])
+        # Soft line breaks: every line but the last ends with `=`.
+        logical = "".join(line[:-1] if line.endswith("=") else line for line in raw[:-1]) + raw[-1]
     else:
         logical = raw[0] + "".join(line[1:] for line in raw[1:])
     head, value = _split_head(logical)
@@ -85,7 +86,7 @@ def parse(raw: list[str]) -> Property:
     prop = Property(name=name.upper(), value=value, params=params, group=group, raw=raw)
     if "QUOTED-PRINTABLE" in {v.upper() for v in prop.param_values("ENCODING")}:
         charset = (prop.param_values("CHARSET") or ["utf-8"])[0]
-        decoded = quopri.decodestring(value.replace("=\r\n", "").encode("latin-1", "replace"))
+        decoded = quopri.decodestring(value.encode("latin-1", "replace"))
         try:
             prop.value = decoded.decode(charset, "replace")
         except LookupError:

@@ -125,8 +125,8 @@ class Card:
         return found
 
     def note(self) -> str | None:
-        notes = [value for value in self.values("NOTE") if value]
-        return notes[0] if notes else None
+        notes = (cl.unescape(prop.value) for prop in self.props if prop.name == "NOTE")
+        return next((note for note in notes if note.strip()), None)
 
     def mapped(self) -> Mapped:
         """SPEC §8's mapping, unvalidated (the service checks lengths and formats)."""
