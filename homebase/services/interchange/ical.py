@@ -122,23 +122,27 @@ def parse_todos(body: str) -> ParsedTodos:
 def _components(text: str) -> Iterator[tuple[str, list[str]]]:
     """The top-level components of every VCALENDAR in `text` as (name, physical lines), and
     each calendar property as ("", [line]); a component that never ends has no lines."""
-    depth, kind = 0, ""
-    current: list[str] = []
+    current: list[str]
+    stack: list[str] = []
+    kind, current, broken = "", [], False
     for line in _LINE_BREAK.split(text):
         upper = line.upper()
         if upper.startswith("BEGIN:"):
-            depth += 1
-            if depth == 2:
-                kind, current = upper[6:].strip(), []
-        if depth >= 2:
+            stack.append(upper[6:].strip())
+            if len(stack) == 2:
+                kind, current, broken = stack[1], [], False
+        if len(stack) >= 2:
             current.append(line)
-        elif depth == 1 and not upper.startswith("BEGIN:"):
+        elif len(stack) == 1 and not upper.startswith("BEGIN:"):
             yield "", [line]
-        if upper.startswith("END:") and depth > 0:
-            depth -= 1
-            if depth == 1:
-                yield kind, current
-    if depth >= 2:
+        if upper.startswith("END:") and stack:
+            inside, name = len(stack) >= 2, upper[4:].strip()
+            if name in stack:
+                broken = broken or name != stack[-1]  # an END that skips an open component
+                del stack[stack.index(name) :]
+            if inside and len(stack) < 2:
+                yield kind, [] if broken else current
+    if len(stack) >= 2:
         yield kind, []
 
 
