@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from homebase import __version__
 from homebase.api import errors, middleware, openapi
 from homebase.api.middleware.observability import ObservabilityMiddleware
-from homebase.api.routes import admin, auth, contacts, system, tasks, testing, users
+from homebase.api.routes import (
+    admin,
+    auth,
+    contact_cards,
+    contacts,
+    system,
+    tasks,
+    testing,
+    users,
+)
 from homebase.app_state import AppState
 from homebase.core.config import Settings
 from homebase.db.migrate import migrate
@@ -75,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.homebase = state
     errors.install(app)
     openapi.install(app)
-    for module in (auth, users, tasks, contacts, admin, system):
+    # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
+    for module in (auth, users, contact_cards, tasks, contacts, admin, system):
         app.include_router(module.router)
     app.include_router(auth.compat)
     app.include_router(system.docs_router)

@@ -80,6 +80,7 @@ BirthdayIn = Annotated[
 def yearless_text(key: int) -> str:
     return f"--{key // 100:02d}-{key % 100:02d}"
 
+
 _EXAMPLE: dict[str, JsonValue] = {
     "first_name": "Иван",
     "last_name": "Петров",

@@ -255,7 +255,7 @@ def new_card(uid: str, fields: Mapped) -> Card:
         uid=uid,
         props=[
             _new_prop("VERSION", "4.0"),
-            _new_prop("UID", uid if ":" in uid else f"urn:uuid:{uid}"),
+            _new_prop("UID", uid),  # as stored: a re-import must find the same contact
             _new_prop("FN", ""),
             _new_prop("N", ";;;;"),
         ],
