@@ -19,6 +19,7 @@ from homebase.api.routes import (
     contact_cards,
     contacts,
     system,
+    task_calendars,
     tasks,
     testing,
     users,
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     openapi.install(app)
     # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
-    for module in (auth, users, contact_cards, tasks, contacts, admin, system):
+    for module in (auth, users, contact_cards, task_calendars, tasks, contacts, admin, system):
         app.include_router(module.router)
     app.include_router(auth.compat)
     app.include_router(system.docs_router)

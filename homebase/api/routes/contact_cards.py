@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -17,7 +17,9 @@ from homebase.services.interchange import contact_import
 from homebase.services.interchange.contact_cards import card_of
 
 router = APIRouter(tags=["contacts"])
-_VCARD_RESPONSE = {200: {"content": {"text/vcard": {}}, "description": "vCard"}}
+_VCARD_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/vcard": {}}, "description": "vCard"}
+}
 
 
 @router.get("/contacts.vcf", response_class=Response, responses={**_VCARD_RESPONSE, **errors(401)})

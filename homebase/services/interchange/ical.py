@@ -295,7 +295,8 @@ def new_todo(uid: str, fields: TaskMapped, created: datetime, updated: datetime)
     calendar = _calendar(PRODID)
     calendar.add_component(todo)
     item = TodoItem(uid=uid, calendar=calendar)
-    return apply(item, TaskMapped(), fields, updated.astimezone(UTC))
+    # An empty status differs from every real one: the new VTODO always carries STATUS.
+    return apply(item, TaskMapped(status=""), fields, updated.astimezone(UTC))
 
 
 def combine(texts: Iterable[str], header: Iterable[str] = ()) -> str:
