@@ -72,7 +72,7 @@ def _set_columns(task: Task, text: str, mapped: TaskMapped) -> None:
     task.status, task.due_date = mapped.status, mapped.due_date
     task.ical = text
     # Imported here: the task service imports this module for its REST edits.
-    from homebase.services.tasks import search_text  # noqa: PLC0415
+    from homebase.services.tasks import search_text
 
     task.search_text = search_text(mapped.title, mapped.description)
 
