@@ -18,6 +18,7 @@ from homebase.api.routes import (
     auth,
     contact_cards,
     contacts,
+    feeds,
     system,
     task_calendars,
     tasks,
@@ -86,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     openapi.install(app)
     # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
-    for module in (auth, users, contact_cards, task_calendars, tasks, contacts, admin, system):
+    modules = (auth, users, contact_cards, task_calendars, tasks, contacts, feeds, admin, system)
+    for module in modules:
         app.include_router(module.router)
     app.include_router(auth.compat)
     app.include_router(system.docs_router)

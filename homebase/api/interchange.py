@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from homebase.core.i18n import translate
+from homebase.core.preconditions import TagList
 from homebase.schemas.interchange import ImportFailure, ImportReportPublic
 from homebase.services.interchange.report import ImportReport
 
@@ -21,6 +22,12 @@ def import_body(media_type: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
+def etag_matches(request: Request, tag: str) -> bool:
+    """Whether the request's `If-None-Match` names `tag` (weak comparison, RFC 9110)."""
+    header = request.headers.get("if-none-match")
+    return header is not None and TagList.parse(header).matches_weak(tag)
+
+
 def text_response(
     request: Request, text: str, media_type: str, filename: str | None = None
 ) -> Response:
@@ -30,7 +37,7 @@ def text_response(
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
     if filename is not None:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if tag in (request.headers.get("if-none-match") or "").replace("W/", "").split(", "):
+    if etag_matches(request, tag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type=media_type, headers=headers)
 
