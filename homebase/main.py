@@ -14,6 +14,7 @@ from homebase import __version__
 from homebase.api import errors, middleware, openapi
 from homebase.api.middleware.observability import ObservabilityMiddleware
 from homebase.api.routes import (
+    account_export,
     admin,
     auth,
     contact_cards,
@@ -87,7 +88,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     openapi.install(app)
     # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
-    modules = (auth, users, contact_cards, task_calendars, tasks, contacts, feeds, admin, system)
+    modules = (
+        auth,
+        account_export,
+        users,
+        contact_cards,
+        task_calendars,
+        tasks,
+        contacts,
+        feeds,
+        admin,
+        system,
+    )
     for module in modules:
         app.include_router(module.router)
     app.include_router(auth.compat)
