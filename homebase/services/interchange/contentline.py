@@ -7,11 +7,13 @@ property Homebase did not change byte-identical to the upload.
 from __future__ import annotations
 
 import quopri
+import re
 from dataclasses import dataclass, field
 
 # RFC 6350 §3.2: a line SHOULD NOT be longer than 75 octets, excluding the line break.
 FOLD_OCTETS = 75
 CRLF = "\r\n"
+_NAME = re.compile(r"[A-Za-z0-9-]+")
 
 
 class ContentLineError(ValueError):
@@ -73,7 +75,7 @@ def parse(raw: list[str]) -> Property:
     group = None
     if "." in name:
         group, name = name.rsplit(".", 1)
-    if not name or not all(ch.isalnum() or ch == "-" for ch in name):
+    if not _NAME.fullmatch(name):
         raise ContentLineError(name)
     params: dict[str, list[str]] = {}
     for part in parts[1:]:
@@ -95,6 +97,9 @@ def parse(raw: list[str]) -> Property:
 
 
 def _split_head(logical: str) -> tuple[str, str]:
+    colon = logical.find(":")
+    if colon >= 0 and '"' not in logical[:colon]:  # the common case: no quoted parameter
+        return logical[:colon], logical[colon + 1 :]
     quoted = False
     for position, char in enumerate(logical):
         if char == '"':
@@ -105,6 +110,8 @@ def _split_head(logical: str) -> tuple[str, str]:
 
 
 def _split_unquoted(text: str, separator: str) -> list[str]:
+    if '"' not in text:
+        return text.split(separator)
     parts: list[str] = []
     current: list[str] = []
     quoted = False
@@ -122,6 +129,8 @@ def _split_unquoted(text: str, separator: str) -> list[str]:
 
 def split_escaped(value: str, separator: str) -> list[str]:
     """Split on a separator not preceded by a backslash escape (N, ADR components)."""
+    if "\\" not in value:
+        return value.split(separator)
     parts: list[str] = []
     current: list[str] = []
     escaped = False
@@ -146,6 +155,8 @@ _UNESCAPE = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\", ":": ":"}
 
 
 def unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
     out, escaped = [], False
     for char in value:
         if escaped:

@@ -3,9 +3,10 @@ VCALENDAR, keeping the stored one in step with REST edits, and the task import."
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.db.base import utcnow
@@ -16,8 +17,8 @@ from homebase.services.interchange import ical
 from homebase.services.interchange.ical import TaskMapped, TodoItem
 from homebase.services.interchange.items import ItemError
 from homebase.services.interchange.report import (
-    ImportConflict,
     ImportReport,
+    bulk_write,
     chunks,
     decode_body,
     ensure_within_cap,
@@ -67,14 +68,18 @@ def prepare(body: str) -> tuple[list[tuple[int, str, str, TaskMapped]], list[Ite
     return rows, errors
 
 
-def _set_columns(task: Task, text: str, mapped: TaskMapped) -> None:
-    task.title, task.description = mapped.title, mapped.description
-    task.status, task.due_date = mapped.status, mapped.due_date
-    task.ical = text
+def _columns(text: str, mapped: TaskMapped) -> dict[str, Any]:
     # Imported here: the task service imports this module for its REST edits.
     from homebase.services.tasks import search_text
 
-    task.search_text = search_text(mapped.title, mapped.description)
+    return {
+        "title": mapped.title,
+        "description": mapped.description,
+        "status": mapped.status,
+        "due_date": mapped.due_date,
+        "ical": text,
+        "search_text": search_text(mapped.title, mapped.description),
+    }
 
 
 async def import_todos(
@@ -97,15 +102,22 @@ async def import_todos(
         report.count(created=task is None)
         writes.append((task, uid, text, mapped))
     if not dry_run:
-        for task, uid, text, mapped in writes:
-            if task is None:
-                task = Task(user_id=owner.id, uid=uid, href=href_for(uid, "ics"))
-                session.add(task)
-            _set_columns(task, text, mapped)
-        try:
-            await session.flush()
-        except IntegrityError as exc:
-            raise ImportConflict() from exc
+        inserts = [
+            {
+                **_columns(text, mapped),
+                "user_id": owner.id,
+                "uid": uid,
+                "href": href_for(uid, "ics"),
+            }
+            for task, uid, text, mapped in writes
+            if task is None
+        ]
+        updates = [
+            {**_columns(text, mapped), "id": task.id, "version": task.version + 1}
+            for task, uid, text, mapped in writes
+            if task is not None
+        ]
+        await bulk_write(session, Task, inserts, updates)
     return report
 
 
