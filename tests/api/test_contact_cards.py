@@ -189,3 +189,25 @@ async def test_other_users_and_anonymous(client: httpx.AsyncClient, factory: Fac
     assert (await client.post("/contacts/import", content=b"x")).status_code == 401
     assert (await client.get("/contacts.vcf", headers=other.bearer)).text == ""
     assert (await client.get("/contacts/abc.vcf", headers=owner.bearer)).status_code == 422
+
+
+async def test_a_changed_card_updates_the_contact_and_its_etag(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.user()
+    body = read_fixture("vcard/thunderbird.vcf")
+    await import_file(client, user.bearer, body)
+    anna = (await client.get("/contacts?last_name=Schmidt", headers=user.bearer)).json()[0]
+    before = await client.get(f"/contacts/{anna['id']}", headers=user.bearer)
+    changed = body.replace("NOTE:Kollegin aus Berlin", "NOTE:Jetzt in Hamburg")
+    report = (await import_file(client, user.bearer, changed)).json()
+    assert report == {"created": 0, "updated": 1, "unchanged": 1, "failed": []}
+    after = await client.get(f"/contacts/{anna['id']}", headers=user.bearer)
+    assert after.json()["extra"] == "Jetzt in Hamburg – Grüße an Jürgen!"
+    assert after.headers["etag"] != before.headers["etag"]
+    stale = await client.patch(
+        f"/contacts/{anna['id']}",
+        json={"phone": "+49 151 00000000"},
+        headers=user.bearer | {"If-Match": before.headers["etag"]},
+    )
+    assert stale.status_code == 412

@@ -167,7 +167,7 @@ async def import_cards(
             if contact is None
         ]
         updates = [
-            {**_columns(row), "id": contact.id, "version": contact.version + 1}
+            {**_columns(row), "id": contact.id, "version": contact.version}
             for contact, row in writes
             if contact is not None
         ]

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from homebase.core.errors import AppError
 from homebase.db.base import Base, utcnow
@@ -89,8 +90,9 @@ async def bulk_write(
     updates: list[dict[str, Any]],
 ) -> None:
     """New rows in one executemany, changed rows by primary key in another: an import of ten
-    thousand cards must not cost ten thousand round trips. Updates carry their next version,
-    which the ETags derive from."""
+    thousand cards must not cost ten thousand round trips. The ORM bumps each updated row's
+    version, which the ETags derive from; each carries the version it was planned against, so a row
+    changed meanwhile fails the update (409) instead of being overwritten."""
     now = utcnow()
     try:
         if inserts:
@@ -98,5 +100,5 @@ async def bulk_write(
             await session.execute(insert(model), rows)
         if updates:
             await session.execute(update(model), [{**row, "updated_at": now} for row in updates])
-    except IntegrityError as exc:
+    except (IntegrityError, StaleDataError) as exc:
         raise ImportConflict() from exc

@@ -113,7 +113,7 @@ async def import_todos(
             if task is None
         ]
         updates = [
-            {**_columns(text, mapped), "id": task.id, "version": task.version + 1}
+            {**_columns(text, mapped), "id": task.id, "version": task.version}
             for task, uid, text, mapped in writes
             if task is not None
         ]
