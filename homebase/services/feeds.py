@@ -96,23 +96,33 @@ async def fingerprint(session: AsyncSession, feed: Feed) -> Fingerprint:
 
 
 async def render(session: AsyncSession, feed: Feed, generated: datetime) -> str:
-    """The feed's VCALENDAR: yearly birthdays, or the due dates of open tasks."""
+    """The feed's VCALENDAR: yearly birthdays, or the due dates of open tasks. Only the
+    columns a feed shows are read (never the stored cards)."""
     if feed.kind == "birthdays":
-        contacts = await session.scalars(_birthday_rows(feed).order_by(Contact.id))
-        events = [_birthday(contact, feed.locale) for contact in contacts]
+        people = _birthday_rows(feed).with_only_columns(
+            Contact.uid, Contact.first_name, Contact.last_name, Contact.birthday,
+            Contact.birthday_key,
+        ).order_by(Contact.id)  # fmt: skip
+        summary = translate("birthday_summary", feed.locale, name="{name}")
+        events = [
+            BirthdayEvent(
+                uid,
+                summary.replace("{name}", " ".join(part for part in (first, last) if part)),
+                (key or 0) // 100,
+                (key or 0) % 100,
+                birthday.year if birthday is not None else None,
+            )
+            for uid, first, last, birthday, key in await session.execute(people)
+        ]
         return feed_text.birthdays(translate("birthdays_feed_name", feed.locale), events, generated)
-    tasks = await session.scalars(_due_rows(feed).order_by(Task.id))
-    due = [
-        DueEvent(task.uid, task.title, task.due_date, task.description)
-        for task in tasks
-        if task.due_date is not None
+    due = (
+        _due_rows(feed)
+        .with_only_columns(Task.uid, Task.title, Task.due_date, Task.description)
+        .order_by(Task.id)
+    )
+    tasks = [
+        DueEvent(uid, title, day, description)
+        for uid, title, day, description in await session.execute(due)
+        if day is not None
     ]
-    return feed_text.due_dates(translate("tasks_feed_name", feed.locale), due, generated)
-
-
-def _birthday(contact: Contact, locale: str) -> BirthdayEvent:
-    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
-    key = contact.birthday_key or 0
-    year = contact.birthday.year if contact.birthday is not None else None
-    summary = translate("birthday_summary", locale, name=name)
-    return BirthdayEvent(contact.uid, summary, key // 100, key % 100, year)
+    return feed_text.due_dates(translate("tasks_feed_name", feed.locale), tasks, generated)
