@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 
 from homebase.core.i18n import translate
 from homebase.core.preconditions import TagList
@@ -14,6 +14,14 @@ from homebase.services.interchange.report import ImportReport
 
 VCARD = "text/vcard; charset=utf-8"
 CALENDAR = "text/calendar; charset=utf-8"
+
+
+DryRun = Annotated[bool, Query(description="Report what would change; change nothing")]
+
+
+def file_responses(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI 200 of a route that answers a file rather than JSON."""
+    return {200: {"content": {media_type: {}}, "description": description}}
 
 
 def import_body(media_type: str) -> dict[str, Any]:

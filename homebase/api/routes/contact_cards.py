@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from homebase.api.deps import CurrentUser, SessionDep, StateDep
-from homebase.api.interchange import VCARD, import_body, report_public, text_response
+from homebase.api.interchange import (
+    VCARD,
+    DryRun,
+    file_responses,
+    import_body,
+    report_public,
+    text_response,
+)
 from homebase.api.responses import errors
 from homebase.schemas.common import MAX_ID
 from homebase.schemas.interchange import ImportReportPublic
@@ -17,9 +24,7 @@ from homebase.services.interchange import contact_import
 from homebase.services.interchange.contact_cards import card_of
 
 router = APIRouter(tags=["contacts"])
-_VCARD_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/vcard": {}}, "description": "vCard"}
-}
+_VCARD_RESPONSE = file_responses("text/vcard", "vCard")
 
 
 @router.get("/contacts.vcf", response_class=Response, responses={**_VCARD_RESPONSE, **errors(401)})
@@ -56,7 +61,7 @@ async def import_contacts(
     user: CurrentUser,
     session: SessionDep,
     state: StateDep,
-    dry_run: Annotated[bool, Query(description="Report what would change; change nothing")] = False,
+    dry_run: DryRun = False,
 ) -> ImportReportPublic:
     """Import a vCard file (3.0 or 4.0, one or many cards): upsert by UID, one report line per
     refused card."""

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from homebase.api.deps import CurrentUser, SessionDep, StateDep
-from homebase.api.interchange import CALENDAR, import_body, report_public, text_response
+from homebase.api.interchange import (
+    CALENDAR,
+    DryRun,
+    file_responses,
+    import_body,
+    report_public,
+    text_response,
+)
 from homebase.api.responses import errors
 from homebase.schemas.common import MAX_ID
 from homebase.schemas.interchange import ImportReportPublic
@@ -16,9 +23,7 @@ from homebase.services import tasks as task_service
 from homebase.services.interchange import task_calendars
 
 router = APIRouter(tags=["tasks"])
-_ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/calendar": {}}, "description": "iCalendar"}
-}
+_ICS_RESPONSE = file_responses("text/calendar", "iCalendar")
 
 
 @router.get("/tasks.ics", response_class=Response, responses={**_ICS_RESPONSE, **errors(401)})
@@ -55,7 +60,7 @@ async def import_tasks(
     user: CurrentUser,
     session: SessionDep,
     state: StateDep,
-    dry_run: Annotated[bool, Query(description="Report what would change; change nothing")] = False,
+    dry_run: DryRun = False,
 ) -> ImportReportPublic:
     """Import an iCalendar file of VTODOs: upsert by UID, one report line per refused task."""
     report = await task_calendars.import_todos(
