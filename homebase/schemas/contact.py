@@ -169,7 +169,6 @@ class ContactPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-
     @model_validator(mode="before")
     @classmethod
     def _yearless_birthday(cls, data: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from homebase.api.deps import CurrentUser, ReadSessionDep, ResourceId, SessionDep, StateDep
+from homebase.api.deps import CurrentUser, ResourceId, SessionDep, StateDep
 from homebase.api.interchange import CALENDAR, etag_matches
 from homebase.api.responses import errors
 from homebase.schemas.interchange import FeedCreate, FeedCreated, FeedPublic
@@ -57,7 +57,7 @@ async def delete_feed(feed_id: ResourceId, user: CurrentUser, session: SessionDe
 @router.get("/feeds/{secret}.ics", response_class=Response, responses=_ICS_RESPONSE)
 async def read_feed(
     request: Request,
-    session: ReadSessionDep,
+    session: SessionDep,
     secret: Annotated[str, Path(description="The feed's secret")],
 ) -> Response:
     """The feed as `text/calendar`; the secret in the URL is the only credential."""

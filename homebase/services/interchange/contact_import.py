@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from homebase.models import Contact, User
 from homebase.models.contact import EXTRA_MAX, NAME_MAX
 from homebase.models.interchange import href_for
+from homebase.repositories.contacts import search_text
 from homebase.schemas.common import Email, Phone
 from homebase.services.birthdays import latest_today
-from homebase.services.contacts import search_text
 from homebase.services.interchange import vcard
 from homebase.services.interchange.contact_cards import card_of
 from homebase.services.interchange.items import ItemError
