@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios, seed, wrk
+from bench import interchange, scenarios, seed, wrk
 from bench.cpu import CpuWatch, settle
 from bench.data import PASSWORD
 from bench.report import NA_MISSING, Report, Row, targets, targets_text
@@ -243,6 +243,10 @@ class Bench:
             for row, requests in scenarios.homebase(backend, api, who):
                 self.measure(row, server, requests)
             self.reads_under_login(backend, server, api, who)
+            for row in interchange.one_shot_rows(backend, server.url, api, who):
+                self.report.add(row)
+            for row, requests in interchange.feed_scenarios(backend, server.url, api, who):
+                self.measure(row, server, requests)
             if backend == "postgresql":
                 batch = scenarios.contacts(api, who, cfg.contacts_heavy, cfg.contacts_per_user)
                 for row, requests in batch:

@@ -133,6 +133,8 @@ CONTACT_COLUMNS = {
     "search_text": "lower(first_name) || CAST(:sep AS text) || lower(last_name) "
     "|| CAST(:sep AS text) || lower(first_name || '.' || last_name || '.' || g) || '@example.com'",
     "user_id": "user_id",
+    "uid": "'seed-' || user_id || '-' || g",
+    "href": "'seed-' || user_id || '-' || g || '.vcf'",
     "version": "1",
     "created_at": "CAST(:now AS timestamptz)",
     "updated_at": "CAST(:now AS timestamptz)",

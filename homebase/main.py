@@ -13,7 +13,19 @@ from fastapi.staticfiles import StaticFiles
 from homebase import __version__
 from homebase.api import errors, middleware, openapi
 from homebase.api.middleware.observability import ObservabilityMiddleware
-from homebase.api.routes import admin, auth, contacts, system, tasks, testing, users
+from homebase.api.routes import (
+    account_export,
+    admin,
+    auth,
+    contact_cards,
+    contacts,
+    feeds,
+    system,
+    task_calendars,
+    tasks,
+    testing,
+    users,
+)
 from homebase.app_state import AppState
 from homebase.core.config import Settings
 from homebase.db.migrate import migrate
@@ -75,7 +87,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.homebase = state
     errors.install(app)
     openapi.install(app)
-    for module in (auth, users, tasks, contacts, admin, system):
+    # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
+    modules = (
+        auth,
+        account_export,
+        users,
+        contact_cards,
+        task_calendars,
+        tasks,
+        contacts,
+        feeds,
+        admin,
+        system,
+    )
+    for module in modules:
         app.include_router(module.router)
     app.include_router(auth.compat)
     app.include_router(system.docs_router)

@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     # cached or reused prepared statement names, every statement inside a transaction).
     db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = 1024 * 1024
+    # vCard / iCalendar imports (`POST /contacts/import`, `/tasks/import`): a whole address
+    # book is larger than a JSON body, and each import holds at most this many cards or tasks.
+    max_import_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_import_items: int = Field(default=10_000, ge=1)
+    # The address clients reach Homebase at (e.g. https://home.example.org): links given out,
+    # such as calendar feed URLs, start with it; when unset they are relative.
+    public_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -3,6 +3,7 @@
 from homebase.db.base import Base
 from homebase.models.audit import AuditEvent
 from homebase.models.contact import Contact
+from homebase.models.feed import Feed
 from homebase.models.task import Task, TaskStatus
 from homebase.models.token import AuthSession, RefreshToken
 from homebase.models.user import User
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Contact",
+    "Feed",
     "RefreshToken",
     "Task",
     "TaskStatus",

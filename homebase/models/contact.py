@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homebase.db.base import Base, TimestampMixin
+from homebase.models.interchange import HREF_MAX, UID_MAX, default_href, new_uid
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -30,6 +31,8 @@ class Contact(TimestampMixin, Base):
     __table_args__ = (
         # Emails are stored lower-cased, so this is unique per owner case-insensitively.
         UniqueConstraint("user_id", "email"),
+        UniqueConstraint("user_id", "uid"),
+        UniqueConstraint("user_id", "href"),
         Index(None, "user_id", "birthday_key"),
         Index(None, "user_id", "created_at"),
         Index(None, "user_id", "last_name", "first_name", "id"),
@@ -47,16 +50,25 @@ class Contact(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
     last_name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
-    email: Mapped[str] = mapped_column(String(EMAIL_MAX), nullable=False)
+    # None for a contact imported from a card without a usable EMAIL.
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     birthday: Mapped[date | None] = mapped_column(Date)
-    # month * 100 + day of the birthday: the indexed key for "upcoming birthdays".
+    # month * 100 + day of the birthday: the indexed key for "upcoming birthdays". Set while
+    # `birthday` is None, it is a year-less birthday (vCard `BDAY:--0228`).
     birthday_key: Mapped[int | None] = mapped_column(Integer)
     extra: Mapped[str | None] = mapped_column(Text)
     # Case-folded first name, last name and email joined by SEARCH_SEPARATOR, so search is
     # case-insensitive for every script. Text: case folding may lengthen a string.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    # vCard UID, unique per owner: imports upsert by it.
+    uid: Mapped[str] = mapped_column(String(UID_MAX), nullable=False, default=new_uid)
+    # The resource name the contact has in a sync collection (CardDAV), unique per owner.
+    href: Mapped[str] = mapped_column(String(HREF_MAX), nullable=False, default=default_href)
+    # The card as uploaded (CRLF line breaks): the source of truth for everything without a
+    # column. None for a contact made through REST; its card is generated (vCard 4.0).
+    card: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper

@@ -36,9 +36,9 @@ def fold(value: str) -> str:
     return value.casefold().replace(SEARCH_SEPARATOR, " ")
 
 
-def search_text(first_name: str, last_name: str, email: str) -> str:
+def search_text(first_name: str, last_name: str, email: str | None) -> str:
     """The stored `search_text` of a contact, in the shape `filter_conditions` searches."""
-    return SEARCH_SEPARATOR.join(fold(part) for part in (first_name, last_name, email))
+    return SEARCH_SEPARATOR.join(fold(part) for part in (first_name, last_name, email or ""))
 
 
 def _escape(value: str) -> str:

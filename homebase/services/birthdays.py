@@ -24,6 +24,7 @@ FEB_28 = 228
 YEAR_START = 101
 YEAR_END = 1231
 MAX_DAYS = 366
+_LEAP_YEAR = 2000
 # The last time zone to leave a date behind: a date that has begun nowhere is in the future.
 _LATEST_OFFSET = timedelta(hours=14)
 
@@ -92,7 +93,17 @@ def latest_today(now: datetime | None = None) -> date:
 class UpcomingBirthday:
     contact: Contact
     next_birthday: date
-    age_on_next_birthday: int
+    age_on_next_birthday: int | None  # None for a birthday without a year
+
+
+def _upcoming(contact: Contact, today: date) -> UpcomingBirthday:
+    if contact.birthday is not None:
+        celebration = next_birthday(contact.birthday, today)
+        return UpcomingBirthday(contact, celebration, age_on(contact.birthday, celebration))
+    key = contact.birthday_key or FEB_28  # the key range implies one
+    # A year-less birthday: any leap year places it, 29 February included; the age is unknown.
+    celebration = next_birthday(date(_LEAP_YEAR, key // 100, key % 100), today)
+    return UpcomingBirthday(contact, celebration, None)
 
 
 def upcoming_query(owner_id: int, today: date, days: int) -> Select[Contact]:
@@ -128,7 +139,5 @@ async def upcoming(
     rows = await session.scalars(query.limit(limit).offset(offset))
     items = []
     for contact in rows:
-        assert contact.birthday is not None  # the key range implies a birthday
-        celebration = next_birthday(contact.birthday, today)
-        items.append(UpcomingBirthday(contact, celebration, age_on(contact.birthday, celebration)))
+        items.append(_upcoming(contact, today))
     return items, int(total or 0)

@@ -21,7 +21,8 @@ from homebase.repositories.contacts import (
     search_text,
 )
 from homebase.schemas.contact import ContactCreate, ContactFilters, ContactUpdate
-from homebase.services.birthdays import birthday_key, latest_today
+from homebase.services.birthdays import latest_today
+from homebase.services.interchange.contact_cards import birthday_columns, mapped_of, rewrite_card
 from homebase.services.owned import flush_owned, requested_owner, writable
 from homebase.services.paging import Listing, Page, PageRequest, fetch_page
 
@@ -54,23 +55,29 @@ async def get_contact(session: AsyncSession, actor: User, contact_id: int) -> Co
     return await contacts.get(session, actor, contact_id)
 
 
-def _check_birthday(birthday: date | None, today: date | None) -> None:
-    if birthday is not None and birthday > (today or latest_today()):
+def _check_birthday(birthday: date | str | None, today: date | None) -> None:
+    if isinstance(birthday, date) and birthday > (today or latest_today()):
         raise FieldError("birthday", "birthday_in_future")
 
 
 async def _ensure_email_free(
-    session: AsyncSession, owner_id: int, email: str, exclude_id: int | None = None
+    session: AsyncSession, owner_id: int, email: str | None, exclude_id: int | None = None
 ) -> None:
-    if await email_taken(session, owner_id, email, exclude_id):
+    if email is not None and await email_taken(session, owner_id, email, exclude_id):
         raise ContactEmailTaken()
 
 
 def _apply(contact: Contact, changes: dict[str, Any]) -> None:
+    """Set the changed columns and what derives from them, the stored card included."""
+    before = mapped_of(contact) if contact.card is not None else None
     for field, value in changes.items():
-        setattr(contact, field, value)
+        if field == "birthday":
+            contact.birthday, contact.birthday_key = birthday_columns(value)
+        else:
+            setattr(contact, field, value)
     contact.search_text = search_text(contact.first_name, contact.last_name, contact.email)
-    contact.birthday_key = birthday_key(contact.birthday) if contact.birthday else None
+    if before is not None:
+        rewrite_card(contact, before)
 
 
 async def create_contact(

@@ -12,6 +12,7 @@ from homebase.db.base import utcnow
 from homebase.models import Task, TaskStatus, User
 from homebase.repositories.tasks import filtered_query, sort_keys, tasks
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
+from homebase.services.interchange.task_calendars import mapped_of, rewrite_ical
 from homebase.services.owned import flush_owned, requested_owner, writable
 from homebase.services.paging import Listing, Page, PageRequest, fetch_page
 
@@ -44,9 +45,12 @@ async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:
 
 
 def _apply(task: Task, changes: dict[str, Any]) -> None:
+    before = mapped_of(task) if task.ical is not None else None
     for field, value in changes.items():
         setattr(task, field, value.value if isinstance(value, TaskStatus) else value)
     task.search_text = search_text(task.title, task.description)
+    if before is not None:
+        rewrite_ical(task, before)
 
 
 async def create_task(session: AsyncSession, actor: User, data: TaskCreate) -> Task:

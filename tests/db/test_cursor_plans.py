@@ -36,10 +36,12 @@ LIMIT = 50
 
 # Task g of user u: titles and instants tie in pairs, a fifth have no due date.
 INSERT_TASKS = """
-INSERT INTO task (title, status, due_date, search_text, user_id, created_at, updated_at)
+INSERT INTO task (title, status, due_date, search_text, user_id, created_at, updated_at, uid,
+                  href)
 SELECT 'Task ' || (g / 2), (ARRAY['new', 'in_progress', 'done'])[g % 3 + 1],
        CASE WHEN g % 5 = 0 THEN NULL ELSE DATE '2026-01-01' + g % 365 END,
-       'task ' || (g / 2) || chr(10), :user_id, moment, moment + (g % 7) * INTERVAL '1 hour'
+       'task ' || (g / 2) || chr(10), :user_id, moment, moment + (g % 7) * INTERVAL '1 hour',
+       't' || g, 't' || g || '.ics'
 FROM generate_series(1, :count) AS g,
      LATERAL (SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' + (g / 2) * INTERVAL '1 second')
          AS t(moment)
