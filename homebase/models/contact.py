@@ -17,10 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from homebase.db.base import Base, TimestampMixin
 from homebase.models.interchange import HREF_MAX, UID_MAX, default_href, new_uid
+from homebase.models.lengths import EMAIL_MAX, NAME_MAX, PHONE_MAX
 
-NAME_MAX = 100
-EMAIL_MAX = 254
-PHONE_MAX = 32
 EXTRA_MAX = 2_000
 # Separates the fields inside `search_text`; never part of a stored field (see services).
 SEARCH_SEPARATOR = "\x1f"

@@ -4,11 +4,7 @@ from sqlalchemy import Boolean, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homebase.db.base import Base, TimestampMixin
-
-NAME_MAX = 100
-EMAIL_MAX = 254
-USERNAME_MAX = 32
-PHONE_MAX = 32
+from homebase.models.lengths import EMAIL_MAX, NAME_MAX, PHONE_MAX, USERNAME_MAX
 
 
 class User(TimestampMixin, Base):

@@ -17,19 +17,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from homebase.models.contact import EMAIL_MAX, EXTRA_MAX, NAME_MAX, Contact
-from homebase.schemas.common import MAX_ID, Email, Name, Phone, Schema
+from homebase.models.contact import EXTRA_MAX, Contact
+from homebase.models.lengths import EMAIL_MAX, NAME_MAX
+from homebase.schemas.common import (
+    Email,
+    Name,
+    OwnerId,
+    Phone,
+    Schema,
+    blank_to_none,
+    not_null,
+)
 
-
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-OptionalPhone = Annotated[Phone | None, BeforeValidator(_blank_to_none)]
+OptionalPhone = Annotated[Phone | None, BeforeValidator(blank_to_none)]
 Extra = Annotated[str, Field(max_length=EXTRA_MAX)]
-OwnerId = Annotated[int, Field(ge=1, le=MAX_ID)]
 _YEARLESS = re.compile(r"--(\d{2})-?(\d{2})")
 
 
@@ -118,12 +119,7 @@ class ContactUpdate(Schema):
     extra: Extra | None = None
     user_id: OwnerId | None = Field(default=None, description="The owner; honoured for admins only")
 
-    @field_validator("first_name", "last_name", "email")
-    @classmethod
-    def _required_not_null(cls, value: str | None) -> str:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "This field cannot be null")
-        return value
+    _not_null = field_validator("first_name", "last_name", "email", mode="before")(not_null)
 
 
 # Query text: PostgreSQL cannot compare with a NUL character, so it is refused up front.

@@ -49,7 +49,9 @@ async def set_active(session: AsyncSession, ref: str, *, active: bool) -> tuple[
 async def reset_password(
     session: AsyncSession, hasher: PasswordHasher, ref: str, password: str
 ) -> tuple[User, int]:
-    """Set a new password (already checked against the policy) and end every session."""
+    """Set a new password and end every session. The caller bounds its length (the CLI
+    validates it with `PasswordChange`); the blocklists of the policy are not applied to an
+    operator's reset."""
     user = await find_user(session, ref)
     user.password_hash = await hasher.hash(password)
     ended = await revoke_all_sessions(session, user.id, "password_reset")

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.models import Contact, User
-from homebase.models.contact import EXTRA_MAX, NAME_MAX
+from homebase.models.contact import EXTRA_MAX
 from homebase.models.interchange import href_for
+from homebase.models.lengths import NAME_MAX
 from homebase.repositories.contacts import search_text
 from homebase.schemas.common import Email, Phone
 from homebase.services.birthdays import latest_today
