@@ -7,7 +7,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, f
 from pydantic_core import PydanticCustomError
 
 from homebase.models.contact import EMAIL_MAX, EXTRA_MAX, NAME_MAX
-from homebase.schemas.common import MAX_ID, Email, Name, Phone, Schema
+from homebase.schemas.common import MAX_ID, NOT_NULL, Email, Name, Phone, Schema
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -49,9 +49,9 @@ class ContactUpdate(Schema):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "+7 900 100-20-31"}]})
 
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: Email | None = None
+    first_name: Annotated[Name | None, NOT_NULL] = None
+    last_name: Annotated[Name | None, NOT_NULL] = None
+    email: Annotated[Email | None, NOT_NULL] = None
     phone: OptionalPhone = None
     birthday: date | None = None
     extra: Extra | None = None
