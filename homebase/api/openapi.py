@@ -31,6 +31,15 @@ SECURITY_SCHEMES = {
 REQUIRED: list[dict[str, list[str]]] = [{"HTTPBasic": []}, {"OAuth2PasswordBearer": []}]
 # Anonymous first: `{}` says the operation needs no credentials, and takes them when given.
 OPTIONAL = [{}, *REQUIRED]
+TAG_DESCRIPTIONS = {
+    "auth": "Registration, login, tokens and sessions",
+    "users": "Accounts, and the profile/password endpoints of the older user service",
+    "tasks": "The caller's tasks (ETags, filters, offset or cursor paging)",
+    "contacts": "The caller's address book (ETags, search, birthdays, paging)",
+    "admin": "Administration (admins only)",
+    "system": "Health probes and metrics",
+    "compatibility": "Aliases kept for the Flask-era client",
+}
 # FastAPI's own 422 body, replaced everywhere by the error envelope.
 _FASTAPI_422 = ("HTTPValidationError", "ValidationError")
 
@@ -101,7 +110,20 @@ def build(app: FastAPI) -> dict[str, Any]:
                 operation["security"] = security
             responses.document(operation, route, calls, success)
     _drop_fastapi_422(schema)
+    schema["tags"] = _tags(schema)
     return schema
+
+
+def _tags(schema: dict[str, Any]) -> list[dict[str, str]]:
+    """Every tag an operation uses, described (a new tag gets its name as description)."""
+    used = {
+        tag
+        for item in schema["paths"].values()
+        for op in item.values()
+        for tag in op.get("tags", [])
+    }
+    ordered = [*TAG_DESCRIPTIONS, *sorted(used - set(TAG_DESCRIPTIONS))]
+    return [{"name": t, "description": TAG_DESCRIPTIONS.get(t, t)} for t in ordered if t in used]
 
 
 def install(app: FastAPI) -> None:
