@@ -20,10 +20,11 @@ import pytest
 from tests import support
 from tests.cli.server import free_port
 from tests.db.cluster import PrivateCluster, find_postgres_bindir
+from tests.pgbouncer import PgBouncerError, pgbouncer_binary
 
 INSTALL_HINT = (
-    "make test needs PostgreSQL and Redis: install them (Debian/Ubuntu: apt-get install "
-    "postgresql redis-server; macOS: brew install postgresql redis), or point "
+    "make test needs PostgreSQL, PgBouncer and Redis: install them (Debian/Ubuntu: apt-get "
+    "install postgresql pgbouncer redis-server), or point "
     "HOMEBASE_TEST_PG / HOMEBASE_TEST_REDIS at running servers"
 )
 
@@ -86,11 +87,14 @@ def ensure(config: pytest.Config) -> None:
     """Make support.PG_ADMIN_DSN and support.REDIS_URL answer, or stop the run with one line."""
     if os.environ.get("CI") == "true":
         return
-    need_pg = "postgresql" in support.BACKENDS and not reachable(support.PG_ADMIN_DSN, 5432)
+    uses_pg = bool({"postgresql", "pgbouncer"} & set(support.BACKENDS))
+    need_pg = uses_pg and not reachable(support.PG_ADMIN_DSN, 5432)
     need_redis = not reachable(support.REDIS_URL, 6379)
     missing = []
     if need_pg and find_postgres_bindir() is None:
         missing.append("PostgreSQL (initdb, pg_ctl)")
+    if uses_pg and not _has_pgbouncer():
+        missing.append("PgBouncer (pgbouncer)")
     if need_redis and shutil.which("redis-server") is None:
         missing.append("Redis (redis-server)")
     if missing:
@@ -105,6 +109,14 @@ def ensure(config: pytest.Config) -> None:
         os.environ["HOMEBASE_TEST_REDIS"] = support.REDIS_URL
         config.add_cleanup(stop)
         _say(config, f"started a throwaway Redis at {support.REDIS_URL}")
+
+
+def _has_pgbouncer() -> bool:
+    try:
+        pgbouncer_binary()
+    except PgBouncerError:
+        return False
+    return True
 
 
 def _say(config: pytest.Config, line: str) -> None:

@@ -37,12 +37,13 @@ def test_missing_servers_stop_the_run_with_one_line(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(support, "BACKENDS", ["sqlite", "postgresql"])
     monkeypatch.setattr(local_servers, "find_postgres_bindir", lambda: None)
     monkeypatch.setattr(local_servers.shutil, "which", lambda name: None)
+    monkeypatch.setattr(local_servers, "_has_pgbouncer", lambda: False)
     with pytest.raises(pytest.exit.Exception) as stopped:
         local_servers.ensure(pytest.Config.__new__(pytest.Config))
     message = str(stopped.value)
     assert "\n" not in message
-    assert "PostgreSQL" in message and "Redis" in message
-    assert "apt-get install postgresql redis-server" in message
+    assert "PostgreSQL" in message and "Redis" in message and "PgBouncer" in message
+    assert "apt-get install postgresql pgbouncer redis-server" in message
 
 
 def test_under_ci_nothing_is_started(monkeypatch: pytest.MonkeyPatch) -> None:
