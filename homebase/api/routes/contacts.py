@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from homebase.api.deps import CurrentUser, CursorPageDep, PageDep, ResourceId, SessionDep
-from homebase.api.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
+from homebase.api.etag import IfMatchDep, IfNoneMatchDep, not_modified, set_etag
 from homebase.api.paging import set_listing_headers, set_page_headers
 from homebase.api.responses import errors
 from homebase.schemas.contact import (
@@ -94,7 +94,7 @@ async def upcoming_birthdays(
 @router.get(
     "/contacts/{contact_id}",
     response_model=ContactPublic,
-    responses={**etag_responses(conditional_get=True), **errors(401, 404, 422)},
+    responses=errors(401, 404, 422),
 )
 async def read_contact(
     contact_id: _ContactId,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from homebase.api.deps import CurrentUser, CursorPageDep, ResourceId, SessionDep
-from homebase.api.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
+from homebase.api.etag import IfMatchDep, IfNoneMatchDep, not_modified, set_etag
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import errors
 from homebase.schemas.task import (
@@ -44,7 +44,7 @@ async def list_tasks(
     "/tasks",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskPublic,
-    responses={**errors(401, 422), **etag_responses(201)},
+    responses=errors(401, 422),
 )
 async def create_task(
     request: Request, response: Response, data: TaskCreate, user: CurrentUser, session: SessionDep
@@ -59,7 +59,7 @@ async def create_task(
 @router.get(
     "/tasks/{task_id}",
     response_model=TaskPublic,
-    responses={**errors(401, 404, 422), **etag_responses(200, conditional_get=True)},
+    responses=errors(401, 404, 422),
 )
 async def read_task(
     task_id: _TaskId,
@@ -80,7 +80,7 @@ async def read_task(
 @router.put(
     "/tasks/{task_id}",
     response_model=TaskPublic,
-    responses={**errors(401, 404, 412, 422), **etag_responses(200)},
+    responses=errors(401, 404, 412, 422),
 )
 async def replace_task(
     task_id: _TaskId,
@@ -99,7 +99,7 @@ async def replace_task(
 @router.patch(
     "/tasks/{task_id}",
     response_model=TaskPublic,
-    responses={**errors(401, 404, 412, 422), **etag_responses(200)},
+    responses=errors(401, 404, 412, 422),
 )
 async def update_task(
     task_id: _TaskId,

@@ -83,7 +83,10 @@ async def read_user(user_id: ResourceId, _user: CurrentUser, session: SessionDep
 
 
 @router.put(
-    "/users/{user_id}", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422)
+    "/users/{user_id}",
+    response_model=UserPublic,
+    responses=errors(401, 403, 404, 409, 422),
+    name="replace_user",
 )
 @router.patch(
     "/users/{user_id}", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422)
