@@ -28,7 +28,7 @@ _VCARD_RESPONSE = file_responses("text/vcard", "vCard")
 
 
 @router.get("/contacts.vcf", response_class=Response, responses={**_VCARD_RESPONSE, **errors(401)})
-async def export_contacts(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+async def export_all_contacts(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """All of the caller's contacts as one vCard file (each card in its own version)."""
     text = await contact_import.owned_cards(session, user)
     return text_response(request, text, VCARD, "contacts.vcf")

@@ -27,7 +27,7 @@ _ICS_RESPONSE = file_responses("text/calendar", "iCalendar")
 
 
 @router.get("/tasks.ics", response_class=Response, responses={**_ICS_RESPONSE, **errors(401)})
-async def export_tasks(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+async def export_all_tasks(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """All of the caller's tasks as one VCALENDAR of VTODOs (each VTIMEZONE once)."""
     text = await task_calendars.owned_calendar(session, user)
     return text_response(request, text, CALENDAR, "tasks.ics")
