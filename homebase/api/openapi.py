@@ -1,9 +1,9 @@
 """The OpenAPI document, with the security each route takes.
 
-Credentials are read by one dependency (`current_auth`, or `optional_auth`) rather than by
-FastAPI's security classes, which would add two calls to every request; this marks the routes
-that depend on it, so Swagger's Authorize button (Basic, or the OAuth2 password flow through
-`/auth/token`) applies to exactly those.
+Credentials are read by one dependency (`current_auth`, `current_caller`, or `optional_auth`)
+rather than by FastAPI's security classes, which would add two calls to every request; this
+marks the routes that depend on it, so Swagger's Authorize button (Basic, or the OAuth2
+password flow through `/auth/token`) applies to exactly those.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from homebase.api.deps import current_auth, optional_auth
+from homebase.api.deps import current_auth, current_caller, optional_auth
 
 SECURITY_SCHEMES = {
     "HTTPBasic": {"type": "http", "scheme": "basic"},
@@ -64,7 +64,7 @@ def install(app: FastAPI) -> None:
             if not route.include_in_schema:
                 continue
             calls = _calls(route.dependant)
-            if current_auth in calls:
+            if current_auth in calls or current_caller in calls:
                 security = REQUIRED
             elif optional_auth in calls:
                 security = OPTIONAL

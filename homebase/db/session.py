@@ -211,20 +211,28 @@ def _ping_if_idle(
         raise DisconnectionError() from exc
 
 
+def bind_for(
+    engine: AsyncEngine, intent: str | None, *, autocommit_reads: bool = True
+) -> AsyncEngine:
+    """`engine` with the options of `intent`: "read" runs each statement on its own
+    (autocommit), as a GET reads and at most writes one audit row; "write" begins, on SQLite,
+    with the write lock (see `_sqlite_begin`). Behind PgBouncer (`autocommit_reads=False`)
+    reads keep their transaction: asyncpg prepares and executes in two steps, which
+    PgBouncer's transaction mode may send to two different server connections unless a
+    transaction holds them."""
+    if intent is not None and engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: intent})
+    if intent == "read" and autocommit_reads:
+        # A GET needs no transaction: without BEGIN and COMMIT it costs two round trips less.
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 def create_sessionmaker(
     engine: AsyncEngine, intent: str | None = None, *, autocommit_reads: bool = True
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions on `engine`. `intent` "read" runs each statement on its own (autocommit), as
-    a GET reads and at most writes one audit row; "write" begins, on SQLite, with the write
-    lock (see `_sqlite_begin`). Behind PgBouncer (`autocommit_reads=False`) reads keep their
-    transaction: asyncpg prepares and executes in two steps, which PgBouncer's transaction
-    mode may send to two different server connections unless a transaction holds them."""
-    bind = engine
-    if intent is not None and engine.dialect.name == "sqlite":
-        bind = engine.execution_options(**{SQLITE_BEGIN: intent})
-    elif intent == "read" and autocommit_reads:
-        # A GET needs no transaction: without BEGIN and COMMIT it costs two round trips less.
-        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    """Sessions on `engine`, bound as `bind_for` says."""
+    bind = bind_for(engine, intent, autocommit_reads=autocommit_reads)
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
