@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, decode_cursor, encode_cursor
 from homebase.db.keyset import SortKey, after, order_by, values_of
+from homebase.db.session import LONG_READ
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class Listing:
 
 
 async def _items(db: Db, query: Select[Any]) -> list[Any]:
-    result = await db.execute(query)
+    result = await db.execute(query.execution_options(**LONG_READ))
     return list(result if isinstance(db, AsyncConnection) else result.scalars())
 
 
@@ -67,6 +68,7 @@ async def offset_page(
     """`limit` rows of `query` (filtered, not yet ordered) after `offset` in `ordering`, and
     how many rows match in all."""
     count = query.with_only_columns(func.count(), maintain_column_froms=True)
+    count = count.execution_options(**LONG_READ)
     total = int(await db.scalar(count) or 0)
     rows = await _items(db, query.order_by(*ordering).limit(limit).offset(offset))
     return rows, total
