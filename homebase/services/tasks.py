@@ -42,8 +42,13 @@ async def list_tasks(
     return await fetch_page(reader, query, listing(filters), page)
 
 
-async def get_task(reader: AsyncConnection, actor: Actor, task_id: int) -> Row[Any]:
-    """A task of the actor's (any task, for an admin), as a row; 404 hides the others."""
+async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:
+    """A task of the actor's (any task, for an admin); 404 hides the others."""
+    return await tasks.get(session, actor, task_id)
+
+
+async def read_task(reader: AsyncConnection, actor: Actor, task_id: int) -> Row[Any]:
+    """`get_task` as a row, for the read route."""
     return await tasks.row(reader, actor, task_id)
 
 

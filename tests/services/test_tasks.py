@@ -43,10 +43,12 @@ async def test_owned_task_query_scopes_normal_users_only(state: AppState, factor
         assert [row.id for row in visible[owner.id]] == [task.id]
         assert visible[other.id] == []
         assert [row.id for row in visible[admin.id]] == [task.id]
+        with pytest.raises(NotFound):
+            await task_service.get_task(session, other.user, task.id)
     async with state.read_engine.connect() as reader:
         with pytest.raises(NotFound):
-            await task_service.get_task(reader, other.user, task.id)
-        assert (await task_service.get_task(reader, admin.user, task.id)).id == task.id
+            await task_service.read_task(reader, other.user, task.id)
+        assert (await task_service.read_task(reader, admin.user, task.id)).id == task.id
 
 
 async def test_search_text_is_kept_on_create_and_updates(state: AppState, factory: Factory) -> None:
@@ -99,7 +101,7 @@ async def test_a_write_that_lost_the_race_is_412_not_an_overwrite(
     owner = await factory.user()
     task = await _create(state, owner.user, "Original")
     async with state.sessionmaker() as device_a:
-        seen = await tasks.get(device_a, owner.user, task.id)
+        seen = await task_service.get_task(device_a, owner.user, task.id)
         tag = TagList.parse(entity_tag(seen)) if conditional else None
 
         async with state.sessionmaker() as device_b:

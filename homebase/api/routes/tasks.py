@@ -81,7 +81,7 @@ async def read_task(
     task_id: _TaskId, caller: CallerDep, reader: ReaderDep, if_none_match: IfNoneMatchDep
 ) -> Response:
     """One task, with its ETag; `If-None-Match` with that ETag answers 304."""
-    task = await task_service.get_task(reader, caller, task_id)
+    task = await task_service.read_task(reader, caller, task_id)
     unchanged = not_modified(if_none_match, task)
     if unchanged is not None:
         return unchanged
