@@ -9,6 +9,8 @@ import secrets
 import tempfile
 import time
 import traceback
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -247,12 +249,59 @@ class Bench:
                 self.report.add(row)
             for row, requests in interchange.feed_scenarios(backend, server.url, api, who):
                 self.measure(row, server, requests)
+            if backend == "sqlite" and has_contacts:
+                self.reads_beside_search(backend, url, server, who)
             if backend == "postgresql":
-                batch = scenarios.contacts(api, who, cfg.contacts_heavy, cfg.contacts_per_user)
+                deep = _deep_cursor(server.url, who, cfg.contacts_heavy) if not seed_error else None
+                batch = scenarios.contacts(
+                    api, who, cfg.contacts_heavy, cfg.contacts_per_user, deep
+                )
                 for row, requests in batch:
                     row.note = seed_error
                     self.measure(row, server, None if seed_error else requests)
             self.record_server(server)
+        if backend == "sqlite":
+            self.one_worker(backend, env, who)
+
+    def one_worker(self, backend: str, env: dict[str, str], who: scenarios.Callers) -> None:
+        """The by-id read on one worker: what the second worker adds."""
+        with homebase_server(f"one-worker-{backend}", self.workdir, env, workers=1) as server:
+            server.database = _database_name(env["HOMEBASE_DATABASE_URL"])
+            server.start()
+            bearer = {uid: who.bearer[uid] for uid in who.ids}
+            row = Row("hb.task_by_id_1w", "Bearer GET /tasks/{id}, 1 worker", backend)
+            self.measure(row, server, scenarios.task_reads(who.seeded.tasks, bearer))
+
+    def reads_beside_search(
+        self, backend: str, url: str, server: Server, who: scenarios.Callers
+    ) -> None:
+        """Bearer reads while one client runs the slowest contacts search the API allows
+        (every contact matches, so it counts, sorts and skips them all) at the heavy owner."""
+        count = 20_000 if self.config.quick else 100_000
+        asyncio.run(seed.seed_sqlite_contacts(url, who.seeded.heavy_id, count))
+        heavy = who.bearer[who.seeded.heavy_id]
+        search = [Request("GET", f"/contacts?q=e&limit=100&offset={count - 100}", heavy)]
+        bearer = {uid: who.bearer[uid] for uid in who.ids}
+        reads = scenarios.task_reads(who.seeded.tasks, bearer)
+        print(f"  Bearer GET /tasks/{{id}} beside a search of {count:,} [{backend}] ...", end=" ")
+        self.settle(server)
+        search_run = wrk.Run(server.url, search, seconds=self.config.seconds, connections=1)
+        try:
+            with CpuWatch(server.pid, server.database) as watch:
+                read_result = wrk.Run(server.url, reads, seconds=self.config.seconds).result()
+                search_result = search_run.result()
+        finally:
+            search_run.stop()
+        print(f"p99 {read_result.p99_ms:.1f} ms (search p50 {search_result.p50_ms:.0f} ms)")
+        extra = {"other_cpu": round(watch.other_share, 3), "contacts": count}
+        self.report.add(
+            Row("hb.read_beside_search", f"Bearer GET /tasks/{{id}} beside a search of {count:,}",
+                backend, result=read_result, extra=extra)
+        )  # fmt: skip
+        self.report.add(
+            Row("hb.search_beside_reads", f"GET /contacts?q=e (all {count:,} match), 1 conn",
+                backend, result=search_result, extra={**extra, "connections": 1})
+        )  # fmt: skip
 
     def reads_under_login(
         self, backend: str, server: Server, api: scenarios.Api, who: scenarios.Callers
@@ -423,3 +472,17 @@ def main(quick: bool) -> int:
     wrk.ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="homebase-bench-") as workdir:
         return Bench(Config.make(quick), Path(workdir)).run()
+
+
+def _deep_cursor(url: str, who: scenarios.Callers, heavy_count: int) -> str | None:
+    """The cursor that resumes the heavy owner's contacts 50 rows before their end: the
+    `X-Next-Cursor` of the page just before (one slow offset read, not measured)."""
+    offset = max(heavy_count - 100, 0)
+    headers = who.bearer[who.seeded.heavy_id]
+    request = urllib.request.Request(f"{url}/contacts?limit=50&offset={offset}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.headers.get("X-Next-Cursor")
+    except (OSError, urllib.error.HTTPError) as exc:
+        print(f"  no deep cursor: {exc}", flush=True)
+        return None

@@ -9,6 +9,7 @@ import base64
 import json
 import random
 import re
+import urllib.parse
 from typing import Any
 
 from bench.data import PASSWORD, user_email
@@ -92,8 +93,11 @@ def homebase(backend: str, api: Api, callers: Callers) -> list[Scenario]:
     ]  # fmt: skip
 
 
-def contacts(api: Api, callers: Callers, heavy_count: int, per_user: int) -> list[Scenario]:
-    """Search, birthdays and paging on PostgreSQL, for the heavy owner and for regular ones."""
+def contacts(
+    api: Api, callers: Callers, heavy_count: int, per_user: int, deep_cursor: str | None = None
+) -> list[Scenario]:
+    """Search, birthdays and paging on PostgreSQL, for the heavy owner and for regular ones;
+    `deep_cursor` resumes the heavy owner's list 50 rows before its end."""
     rng = random.Random(7)
     heavy = {callers.seeded.heavy_id: callers.bearer[callers.seeded.heavy_id]}
     regular = {uid: callers.bearer[uid] for uid in callers.ids}
@@ -128,7 +132,17 @@ def contacts(api: Api, callers: Callers, heavy_count: int, per_user: int) -> lis
     ]  # fmt: skip
     out = [(Row(key, label, pg, baseline="ref.task_list"), reqs) for key, label, reqs in rows]
     # The same reads one at a time: the p99 of the request itself, without queueing.
-    for key, label, reqs in rows[:4]:
+    one_at_a_time = rows[:4]
+    if deep_cursor is not None:
+        cursor = urllib.parse.quote(deep_cursor)
+        deep_reqs = [
+            Request("GET", f"/contacts?limit=50&cursor={cursor}", h) for h in heavy.values()
+        ]
+        label = f"GET /contacts?limit=50&cursor= (depth {deep:,}, heavy owner)"
+        one_at_a_time.append(
+            ("hb.contacts_deep_cursor", label, api.only("get", "/contacts", deep_reqs))
+        )
+    for key, label, reqs in one_at_a_time:
         row = Row(f"{key}_1c", f"{label}, 1 conn", pg, baseline="ref.task_list", connections=1)
         out.append((row, reqs))
     return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.app_state import AppState
 from homebase.core.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
@@ -21,6 +21,7 @@ from homebase.services.accounts import (
     Accounts,
     BasicCredential,
     BearerCredential,
+    Caller,
     Credential,
     Principal,
 )
@@ -52,6 +53,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_reader(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with app_state(request).read_engine.connect() as connection:
+        yield connection
+
+
+# The hot read routes (a task by id, the task list) use Core on one pooled connection, with
+# no ORM session: the caller's lookup and the route's query share it.
+ReaderDep = Annotated[AsyncConnection, Depends(get_reader, scope="function")]
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -125,6 +136,15 @@ async def optional_auth(request: Request, session: SessionDep) -> Principal | No
     return await _authenticate(request, session)
 
 
+async def current_caller(request: Request, reader: ReaderDep) -> Caller:
+    """The caller of a hot read route (any credential `current_auth` takes)."""
+    accounts = app_state(request).accounts
+    caller = await accounts.caller(reader, credential_of(request), client_info(request))
+    request.state.user_id = caller.id
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
 OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]
 AuthDep = Annotated[Principal, Depends(current_auth)]
 

@@ -48,10 +48,13 @@ IfMatchDep = Annotated[TagList | None, Depends(if_match)]
 IfNoneMatchDep = Annotated[TagList | None, Depends(if_none_match)]
 
 
-def set_etag(response: Response, obj: Versioned) -> None:
-    response.headers["ETag"] = entity_tag(obj)
+def etag_headers(obj: Versioned) -> dict[str, str]:
     # Private data: a browser may keep it, but must revalidate (cheap, thanks to the ETag).
-    response.headers["Cache-Control"] = "private, no-cache"
+    return {"ETag": entity_tag(obj), "Cache-Control": "private, no-cache"}
+
+
+def set_etag(response: Response, obj: Versioned) -> None:
+    response.headers.update(etag_headers(obj))
 
 
 def not_modified(condition: TagList | None, obj: Versioned) -> Response | None:

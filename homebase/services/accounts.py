@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from homebase.core.config import Settings
@@ -28,6 +28,7 @@ from homebase.core.errors import (
     Forbidden,
     InactiveUser,
     InvalidCredentials,
+    InvalidToken,
     NotFound,
     PasswordsMismatch,
 )
@@ -35,8 +36,10 @@ from homebase.core.lockout import Lockout
 from homebase.core.passwords import check_password
 from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
+from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import User
+from homebase.repositories.users import open_session_user
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.user import PasswordChange, UserCreate
 from homebase.services import audit, users
@@ -67,6 +70,15 @@ class Principal:
     # "session": a Bearer access token; "password": HTTP Basic with the account's password,
     # which proves the current password to the endpoints that ask for it.
     method: Literal["session", "password"] = "session"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The caller of a read-only route: who, and whether an admin (no ORM object)."""
+
+    id: int
+    is_admin: bool
+    session_id: str | None
 
 
 class Accounts:
@@ -107,6 +119,26 @@ class Accounts:
             return Principal(await _attach(session, user), session_id, "session")
         user = await self._basic(credential.login, credential.password, client)
         return Principal(await _attach(session, user), None, "password")
+
+    async def caller(
+        self, reader: AsyncConnection, credential: Credential, client: ClientInfo
+    ) -> Caller:
+        """The caller of a read, for the hot read routes: a Bearer access token costs one
+        Core query on the request's connection, which checks the session (revocation, its
+        end) in the same statement that reads the user, as `user_for_access_token` does.
+        Every other credential goes through `authenticate`."""
+        if isinstance(credential, BearerCredential):
+            claims = self.codec.decode_access(credential.token)
+            if claims is not None:
+                row = await open_session_user(reader, claims.user_id, claims.session_id, utcnow())
+                if row is None:
+                    raise InvalidToken()
+                if not row.is_active:
+                    raise InactiveUser()
+                return Caller(row.id, row.is_admin, claims.session_id)
+        async with session_scope(self._reads) as session:
+            principal = await self.authenticate(session, credential, client)
+        return Caller(principal.user.id, principal.user.is_admin, principal.session_id)
 
     async def _basic(self, login: str, password: str, client: ClientInfo) -> User:
         """HTTP Basic sends the password with every request: a pair verified in the last
