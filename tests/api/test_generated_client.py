@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 PACKAGE = "homebase_generated_client"
+FILE_TYPES = ("text/vcard", "text/calendar", "application/zip")
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 PASSWORD = "correct horse battery"
 
@@ -46,7 +47,12 @@ class Generated:
 
 
 def generate(folder: Path) -> None:
-    (folder / "config.yaml").write_text(f"package_name_override: {PACKAGE}\npost_hooks: []\n")
+    # vCard, iCalendar and zip bodies are files to a generated client: it has no parser of its
+    # own for them, and says so unless told to treat them as bytes.
+    overrides = "".join(f"  {kind}: application/octet-stream\n" for kind in FILE_TYPES)
+    (folder / "config.yaml").write_text(
+        f"package_name_override: {PACKAGE}\npost_hooks: []\ncontent_type_overrides:\n{overrides}"
+    )
     command = [str(GENERATOR), "generate", "--path", "openapi.json", "--output-path", PACKAGE]
     finished = subprocess.run(
         [*command, "--meta", "none", "--config", "config.yaml"],
