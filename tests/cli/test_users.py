@@ -21,7 +21,8 @@ PASSWORD = "first password"
 @pytest.fixture
 def accounts(cli_database: str, capsys: pytest.CaptureFixture[str]) -> None:
     """An admin and two users, one of them logged in twice."""
-    assert main(["create-admin", "--email", "root@example.com", "--password", PASSWORD]) == 0
+    argv = ["create-admin", "--email", "root@example.com", "--password", PASSWORD]
+    assert main([*argv, "--create-database"]) == 0
 
     async def seed(state: AppState, session: AsyncSession) -> None:
         for email, username in (("ada@example.com", "ada"), ("bob@example.com", None)):

@@ -48,7 +48,7 @@ def test_length_is_counted_in_code_points() -> None:
     ("password", "personal"),
     [
         ("my-Lovelace-pass", {"name": "Ada Lovelace"}),
-        ("xxADA.LOVELACExx", {"name": "ada.lovelace"}),
+        ("99ADA.LOVELACE99", {"name": "ada.lovelace"}),
         ("grace_hopper!!", {"username": "grace_hopper"}),
         ("zz-alan.turing-zz", {"email": "Alan.Turing@example.com"}),
         ("hello-bob-world", {"username": "bob"}),
