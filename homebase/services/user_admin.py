@@ -7,6 +7,7 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.errors import NotFound
+from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.models import User
 from homebase.services import audit
@@ -49,10 +50,9 @@ async def set_active(session: AsyncSession, ref: str, *, active: bool) -> tuple[
 async def reset_password(
     session: AsyncSession, hasher: PasswordHasher, ref: str, password: str
 ) -> tuple[User, int]:
-    """Set a new password and end every session. The caller bounds its length (the CLI
-    validates it with `PasswordChange`); the blocklists of the policy are not applied to an
-    operator's reset."""
+    """Set a new password, checked against the whole policy, and end every session."""
     user = await find_user(session, ref)
+    check_password(password, "password", email=user.email, username=user.username, name=user.name)
     user.password_hash = await hasher.hash(password)
     ended = await revoke_all_sessions(session, user.id, "password_reset")
     await session.flush()
