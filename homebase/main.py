@@ -16,6 +16,7 @@ from homebase.api.middleware.observability import ObservabilityMiddleware
 from homebase.api.routes import (
     account_export,
     admin,
+    app_passwords,
     auth,
     contact_cards,
     contacts,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
     modules = (
         auth,
+        app_passwords,
         account_export,
         users,
         contact_cards,

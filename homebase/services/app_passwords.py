@@ -5,7 +5,9 @@ refresh tokens): a slow password hash defends guessable secrets and buys nothing
 a lookup by hash costs one indexed query. That query also loads the user and checks that the
 token is not revoked, so a request with an app password costs what a session read costs, and
 a revocation (DELETE, password change, deactivation) is refused by the very next request in
-every worker: there is no per-process copy of a verdict to go stale.
+every worker: there is no per-process copy of a verdict to go stale. The account manager
+(`services/accounts.py`) calls `verify` for every request and `note_use` for the rare one
+that changes the row.
 """
 
 from __future__ import annotations
@@ -145,43 +147,55 @@ _USER_OF_LIVE_TOKEN = (
 )
 
 
-async def authenticate(
-    session: AsyncSession, secret: str, client: ClientInfo, *, basic_login: str | None = None
-) -> tuple[User, TokenGrant]:
-    """The user and grant behind a live app password, in one query.
+@dataclass(frozen=True, slots=True)
+class LastUse:
+    """What the row said of the token's last use when it was verified."""
+
+    token_id: int
+    user_id: int
+    at: datetime | None
+    ip: str | None
+
+
+async def verify(
+    session: AsyncSession, secret: str, *, basic_login: str | None = None
+) -> tuple[User, TokenGrant, LastUse]:
+    """The user and grant behind a live app password, in one query that writes nothing.
 
     Given as a Bearer token a bad secret is `InvalidToken`; given as the password of HTTP
     Basic (`basic_login`), it is `InvalidCredentials`, and the login must be the owner's."""
     failure = InvalidToken if basic_login is None else InvalidCredentials
     row = (await session.execute(_USER_OF_LIVE_TOKEN, {"secret_hash": hash_token(secret)})).first()
-    now = utcnow()
-    if row is None or (row.expires_at is not None and row.expires_at <= now):
+    if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         raise failure()
     user: User = row.User
     if basic_login is not None and basic_login.strip().lower() not in (user.email, user.username):
         raise failure()
     if not user.is_active:
         raise InactiveUser()
-    await _note_use(session, user.id, row.id, row.last_used_at, row.last_used_ip, now, client)
-    return user, TokenGrant(row.id, split_scopes(row.scopes))
+    last = LastUse(row.id, user.id, row.last_used_at, row.last_used_ip)
+    return user, TokenGrant(row.id, split_scopes(row.scopes)), last
 
 
-async def _note_use(
-    session: AsyncSession,
-    user_id: int,
-    token_id: int,
-    last_used_at: datetime | None,
-    last_used_ip: str | None,
-    now: datetime,
-    client: ClientInfo,
-) -> None:
+def _stale(last: LastUse, now: datetime) -> bool:
+    return last.at is None or now - last.at >= LAST_USED_EVERY
+
+
+def _moved(last: LastUse, client: ClientInfo) -> bool:
+    return client.ip is not None and client.ip != last.ip
+
+
+def use_to_note(last: LastUse, client: ClientInfo) -> bool:
+    """Whether this use changes the row: most requests write nothing."""
+    return _stale(last, utcnow()) or _moved(last, client)
+
+
+async def note_use(session: AsyncSession, last: LastUse, client: ClientInfo) -> None:
     """Keep `last_used_at` (at most once a minute) and `last_used_ip`; audit the first use
-    from each IP. Most requests write nothing."""
-    stale = last_used_at is None or now - last_used_at >= LAST_USED_EVERY
-    moved = client.ip is not None and client.ip != last_used_ip
-    if not (stale or moved):
-        return
-    statement = update(AppPassword).where(AppPassword.id == token_id)
+    from each IP."""
+    now = utcnow()
+    stale, moved = _stale(last, now), _moved(last, client)
+    statement = update(AppPassword).where(AppPassword.id == last.token_id)
     if stale:
         # Another worker may have just written it: the guard keeps it once a minute.
         cutoff = now - LAST_USED_EVERY
@@ -190,10 +204,11 @@ async def _note_use(
         ).values(last_used_at=now)
     if moved:
         statement = statement.values(last_used_ip=client.ip)
-    await session.execute(statement)
-    if moved and not await _seen_from(session, user_id, token_id, client.ip):
+    if stale or moved:
+        await session.execute(statement)
+    if moved and not await _seen_from(session, last.user_id, last.token_id, client.ip):
         await audit.record(
-            session, NEW_IP_EVENT, client=client, user_id=user_id, detail=f"id={token_id}"
+            session, NEW_IP_EVENT, client=client, user_id=last.user_id, detail=f"id={last.token_id}"
         )
 
 

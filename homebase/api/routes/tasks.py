@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from homebase.api.deps import CurrentUser, CursorPageDep, ResourceId, SessionDep
+from homebase.api.deps import CurrentUser, CursorPageDep, ResourceId, ResourceScoped, SessionDep
 from homebase.api.etag import IfMatchDep, IfNoneMatchDep, not_modified, set_etag
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import errors
@@ -19,7 +19,8 @@ from homebase.schemas.task import (
 )
 from homebase.services import tasks as task_service
 
-router = APIRouter(tags=["tasks"])
+# An app password needs `tasks:read` to GET and `tasks:write` for everything else.
+router = APIRouter(tags=["tasks"], dependencies=[ResourceScoped("tasks")])
 
 _TaskId = Annotated[ResourceId, Path(description="Task id")]
 
