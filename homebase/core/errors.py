@@ -164,7 +164,7 @@ class InsufficientScope(Forbidden):
     message_key = "insufficient_scope"
 
     def __init__(self, scope: str) -> None:
-        challenge = f'Bearer realm="homebase", error="insufficient_scope", scope="{scope}"'
+        challenge = f'Bearer error="insufficient_scope", scope="{scope}"'
         super().__init__(headers={"WWW-Authenticate": challenge}, scope=scope)
 
 

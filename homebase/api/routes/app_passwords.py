@@ -24,15 +24,13 @@ router = APIRouter(tags=["app passwords"])
 )
 async def create_app_password(
     data: AppPasswordCreate,
-    response: Response,
     user: AccountUser,
     session: SessionDep,
     client: ClientDep,
 ) -> AppPasswordCreated:
-    """Create an app password; its `token` is shown in this response only."""
-    created = await app_password_service.create(session, user, data, client)
-    response.headers["Cache-Control"] = "no-store"
-    return created
+    """Create an app password; its `token` is shown in this response only (sent `no-store`,
+    like every /auth response)."""
+    return await app_password_service.create(session, user, data, client)
 
 
 @router.get("/auth/tokens", response_model=list[AppPasswordPublic], responses=errors(401, 403))
