@@ -40,6 +40,8 @@ DESCRIPTION = """
 Accounts, tasks and contacts. Every protected endpoint takes **either**
 `Authorization: Basic base64(login:password)` **or** `Authorization: Bearer <access token>`
 (get one from `POST /auth/login`, or with the *Authorize* button, which uses `/auth/token`).
+Scripts and sync clients use an app password (`POST /auth/tokens`): a scoped `hbp_…` secret
+sent as the Bearer token or as the Basic password.
 
 Errors are always `{"result": "error", "code": "…", "message": "…"}`, with `errors` on 422,
 in the language of `Accept-Language` (en, ru, uk).
