@@ -253,7 +253,7 @@ class Bench:
                 self.measure(row, server, requests)
             if cfg.wants("hb.read_under_login", "hb.login_with_reads"):
                 self.reads_under_login(backend, server, api, who)
-            if cfg.wants("hb.import", "hb.export", "hb.feed", "hb.interchange"):
+            if cfg.wants("hb.vcard"):
                 for row in interchange.one_shot_rows(backend, server.url, api, who):
                     self.report.add(row)
             for row, requests in interchange.feed_scenarios(backend, server.url, api, who):
