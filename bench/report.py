@@ -183,6 +183,14 @@ def targets(report: Report) -> list[Target]:
                 f"Bearer GET /tasks/{{id}} vs hello ({backend})", ratio(by_id, hello), 0.25, "×"
             )
         )
+        out.append(
+            at_least(
+                f"App-password Bearer GET /tasks/{{id}} vs session Bearer ({backend})",
+                ratio(report.rps("hb.task_by_id_app_password", backend), by_id),
+                0.90,
+                "×",
+            )
+        )
         listed = report.rps("hb.task_list", backend)
         out.append(
             at_least(

@@ -39,10 +39,17 @@ class Api:
 class Callers:
     """The users the scripts act as, with their credentials."""
 
-    def __init__(self, seeded: Seeded, tokens: dict[int, str]) -> None:
+    def __init__(
+        self, seeded: Seeded, tokens: dict[int, str], app_passwords: dict[int, str] | None = None
+    ) -> None:
         self.seeded = seeded
         self.ids = [uid for uid in seeded.user_ids if uid in tokens]
         self.bearer = {uid: {"Authorization": f"Bearer {token}"} for uid, token in tokens.items()}
+        # App passwords (`hbp_…`, scope tasks:read) sent as Bearer, when Homebase has them.
+        self.app_password = {
+            uid: {"Authorization": f"Bearer {token}"}
+            for uid, token in (app_passwords or {}).items()
+        }
 
     def email(self, uid: int) -> str:
         if uid == self.seeded.heavy_id:
@@ -78,12 +85,15 @@ def homebase(backend: str, api: Api, callers: Callers) -> list[Scenario]:
         Request("POST", "/tasks", h | JSON, _task_body(i))
         for i, h in enumerate(list(bearer.values()) * 4)
     ]
+    app_reads = task_reads(callers.seeded.tasks, callers.app_password)
     me_bearer = [Request("GET", "/users/me", h) for h in bearer.values()]
     me_basic = [Request("GET", "/users/me", callers.basic(uid)) for uid in callers.ids]
     return [
         (Row("hb.health", "GET /health", backend, baseline=None), [Request("GET", "/health")]),
         (Row("hb.task_by_id", "Bearer GET /tasks/{id}", backend),
          api.only("get", "/tasks/{}", reads)),
+        (Row("hb.task_by_id_app_password", "App-password Bearer GET /tasks/{id}", backend),
+         api.only("post", "/auth/tokens", app_reads) if app_reads else None),
         (Row("hb.task_list", "Bearer GET /tasks?limit=50", backend, baseline="ref.task_list"),
          api.only("get", "/tasks", listing)),
         (Row("hb.me_bearer", "Bearer GET /users/me", backend), me_bearer),

@@ -16,6 +16,7 @@ from homebase.api.middleware.observability import ObservabilityMiddleware
 from homebase.api.routes import (
     account_export,
     admin,
+    app_passwords,
     auth,
     contact_cards,
     contacts,
@@ -39,6 +40,8 @@ DESCRIPTION = """
 Accounts, tasks and contacts. Every protected endpoint takes **either**
 `Authorization: Basic base64(login:password)` **or** `Authorization: Bearer <access token>`
 (get one from `POST /auth/login`, or with the *Authorize* button, which uses `/auth/token`).
+Scripts and sync clients use an app password (`POST /auth/tokens`): a scoped `hbp_…` secret
+sent as the Bearer token or as the Basic password.
 
 Errors are always `{"result": "error", "code": "…", "message": "…"}`, with `errors` on 422,
 in the language of `Accept-Language` (en, ru, uk).
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
     modules = (
         auth,
+        app_passwords,
         account_export,
         users,
         contact_cards,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from homebase.core.app_passwords import looks_like_app_password
 from homebase.core.errors import FieldError
 
 PASSWORD_MIN = 8
@@ -57,6 +58,9 @@ def password_problem(
         return "password_too_short", {"min": PASSWORD_MIN}
     if len(password) > PASSWORD_MAX:
         return "password_too_long", {"max": PASSWORD_MAX}
+    if looks_like_app_password(password):
+        # HTTP Basic reads such a password as an app password and never tries it as one.
+        return "password_like_app_password", {}
     folded = password.casefold()
     if folded in common_passwords():
         return "password_too_common", {}

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from homebase.core.app_passwords import looks_like_app_password
 from homebase.core.config import Settings
 from homebase.core.credential_cache import CredentialCache, credential_fingerprint
 from homebase.core.errors import (
@@ -42,8 +43,9 @@ from homebase.models import User
 from homebase.repositories.users import open_session_user
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.user import PasswordChange, UserCreate
-from homebase.services import audit, users
+from homebase.services import app_passwords, audit, users
 from homebase.services import auth as tokens
+from homebase.services.app_passwords import TokenGrant
 from homebase.services.audit import ClientInfo
 
 
@@ -68,8 +70,12 @@ class Principal:
     user: User
     session_id: str | None  # the login session behind a Bearer token; None for Basic
     # "session": a Bearer access token; "password": HTTP Basic with the account's password,
-    # which proves the current password to the endpoints that ask for it.
-    method: Literal["session", "password"] = "session"
+    # which proves the current password to the endpoints that ask for it; "app_password":
+    # an app password, as a Bearer token or as the Basic password.
+    method: Literal["session", "password", "app_password"] = "session"
+    # The marker of an app password: its scopes. `AccountAuth` (api/deps.py) refuses it
+    # wherever the account itself is managed.
+    app_password: TokenGrant | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +115,16 @@ class Accounts:
     ) -> Principal:
         """The caller behind a request's credential, attached to the request's `session`.
 
-        Other credential kinds join here: an app password (SPEC §7) is a Bearer value or a
-        Basic password starting with `hbp_`, recognised before the branches below."""
+        An app password (SPEC §7) is a Bearer value or a Basic password of the `hbp_` form,
+        recognised before the branches below: it never reaches argon2, the Basic failure
+        budget or the account lock (guessing 258 unknown bits is hopeless, and a script
+        keeps working while someone guesses the account's password)."""
+        if isinstance(credential, BearerCredential):
+            secret, login = credential.token, None
+        else:
+            secret, login = credential.password, credential.login
+        if looks_like_app_password(secret):
+            return await self._app_password(session, secret, login, client)
         if isinstance(credential, BearerCredential):
             async with session_scope(self._reads) as reader:
                 user, session_id = await tokens.user_for_access_token(
@@ -139,6 +153,18 @@ class Accounts:
         async with session_scope(self._reads) as session:
             principal = await self.authenticate(session, credential, client)
         return Caller(principal.user.id, principal.user.is_admin, principal.session_id)
+
+    async def _app_password(
+        self, session: AsyncSession, secret: str, login: str | None, client: ClientInfo
+    ) -> Principal:
+        """One read (the user, the token's row, its revocation and expiry); a write only for
+        the first use, a new IP, or once a minute for `last_used_at`."""
+        async with session_scope(self._reads) as reader:
+            user, grant, last = await app_passwords.verify(reader, secret, basic_login=login)
+        if app_passwords.use_to_note(last, client):
+            async with session_scope(self._writes) as writer:
+                await app_passwords.note_use(writer, last, client)
+        return Principal(await _attach(session, user), None, "app_password", grant)
 
     async def _basic(self, login: str, password: str, client: ClientInfo) -> User:
         """HTTP Basic sends the password with every request: a pair verified in the last

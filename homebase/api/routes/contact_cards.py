@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from homebase.api.deps import CurrentUser, SessionDep, StateDep
+from homebase.api.deps import CurrentUser, ResourceScoped, SessionDep, StateDep
 from homebase.api.interchange import (
     VCARD,
     DryRun,
@@ -23,7 +23,7 @@ from homebase.services import contacts as contact_service
 from homebase.services.interchange import contact_import
 from homebase.services.interchange.contact_cards import card_of
 
-router = APIRouter(tags=["contacts"])
+router = APIRouter(tags=["contacts"], dependencies=[ResourceScoped("contacts")])
 _VCARD_RESPONSE = file_responses("text/vcard", "vCard")
 
 

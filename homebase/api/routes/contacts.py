@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from homebase.api.deps import CurrentUser, CursorPageDep, PageDep, ResourceId, SessionDep
+from homebase.api.deps import (
+    CurrentUser,
+    CursorPageDep,
+    PageDep,
+    ResourceId,
+    ResourceScoped,
+    SessionDep,
+)
 from homebase.api.etag import IfMatchDep, IfNoneMatchDep, not_modified, set_etag
 from homebase.api.paging import set_listing_headers, set_page_headers
 from homebase.api.responses import errors
@@ -21,7 +28,8 @@ from homebase.schemas.contact import (
 from homebase.services import birthdays as birthday_service
 from homebase.services import contacts as contact_service
 
-router = APIRouter(tags=["contacts"])
+# An app password needs `contacts:read` to GET and `contacts:write` for everything else.
+router = APIRouter(tags=["contacts"], dependencies=[ResourceScoped("contacts")])
 
 _ContactId = Annotated[ResourceId, Path(description="Contact id")]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from homebase.api.deps import CurrentUser, SessionDep, StateDep
+from homebase.api.deps import CurrentUser, ResourceScoped, SessionDep, StateDep
 from homebase.api.interchange import (
     CALENDAR,
     DryRun,
@@ -22,7 +22,7 @@ from homebase.schemas.interchange import ImportReportPublic
 from homebase.services import tasks as task_service
 from homebase.services.interchange import task_calendars
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], dependencies=[ResourceScoped("tasks")])
 _ICS_RESPONSE = file_responses("text/calendar", "iCalendar")
 
 

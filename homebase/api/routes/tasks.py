@@ -12,6 +12,7 @@ from homebase.api.deps import (
     CursorPageDep,
     ReaderDep,
     ResourceId,
+    ResourceScoped,
     SessionDep,
 )
 from homebase.api.etag import (
@@ -32,7 +33,8 @@ from homebase.schemas.task import (
 )
 from homebase.services import tasks as task_service
 
-router = APIRouter(tags=["tasks"])
+# An app password needs `tasks:read` to GET and `tasks:write` for everything else.
+router = APIRouter(tags=["tasks"], dependencies=[ResourceScoped("tasks")])
 
 _TaskId = Annotated[ResourceId, Path(description="Task id")]
 # The reads answer straight from rows (see RowJson); `response_model` documents them.
