@@ -8,8 +8,8 @@ from homebase.api.middleware.body_limit import BodyLimitMiddleware, BodyTooLarge
 from tests.api.middleware.asgi import client, echo, with_locale
 
 
-def _app(limit: int = 10) -> BodyLimitMiddleware:
-    return BodyLimitMiddleware(echo, max_body_bytes=limit)
+def _app(limit: int = 10, import_limit: int = 30) -> BodyLimitMiddleware:
+    return BodyLimitMiddleware(echo, max_body_bytes=limit, max_import_bytes=import_limit)
 
 
 async def test_a_body_within_the_limit_is_read() -> None:
@@ -35,3 +35,11 @@ async def test_a_streamed_body_is_cut_off_past_the_limit() -> None:
     async with client(with_locale(_app())) as http:
         with pytest.raises(BodyTooLarge):
             await http.post("/", content=chunks())
+
+
+async def test_an_import_has_a_limit_of_its_own() -> None:
+    async with client(with_locale(_app())) as http:
+        allowed = await http.post("/contacts/import", content=b"x" * 30)
+        refused = await http.post("/contacts/import", content=b"x" * 31)
+    assert allowed.status_code == 200 and allowed.json()["body_bytes"] == 30
+    assert refused.status_code == 413
