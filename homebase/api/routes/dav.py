@@ -34,9 +34,9 @@ _CHUNK = 64 * 1024
 
 async def store_factory() -> StoreFactory:
     """How a request's store is made (tests put an in-memory store here)."""
-    from homebase.services.dav.dbstore import DbStore
-
-    return DbStore
+    # The database store needs the stored cards of the interchange work; until it is wired
+    # in, /dav/ is not mounted by the app factory.
+    raise NotImplementedError("the database store is not wired in yet")
 
 
 StoreFactoryDep = Annotated[StoreFactory, Depends(store_factory)]
