@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from homebase.api.routes import dav
 from homebase.services.dav.store import Store
 from tests.api.dav.live import Live, live_server, register
+from tests.conftest import open_database
 from tests.services.dav.memory_store import MemoryStore
-from tests.support import BACKENDS, create_pg_database, drop_pg_database
+from tests.support import BACKENDS
 
 _numbers = itertools.count(1)
 
@@ -44,14 +45,8 @@ async def live_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """A database of its own for the live server (the shared one is emptied between tests)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-        return
-    name, url = await create_pg_database()
-    try:
+    async for url in open_database(request, tmp_path_factory.mktemp("live")):
         yield url
-    finally:
-        await drop_pg_database(name)
 
 
 @pytest.fixture(scope="module")
