@@ -19,6 +19,7 @@ from homebase.api.routes import (
     auth,
     contact_cards,
     contacts,
+    dav,
     feeds,
     system,
     task_calendars,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feeds,
         admin,
         system,
+        dav,
     )
     for module in modules:
         app.include_router(module.router)

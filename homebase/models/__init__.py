@@ -11,6 +11,7 @@ import pkgutil
 from homebase.db.base import Base
 from homebase.models.audit import AuditEvent
 from homebase.models.contact import Contact
+from homebase.models.dav import DavChange
 from homebase.models.feed import Feed
 from homebase.models.task import Task, TaskStatus
 from homebase.models.token import AuthSession, RefreshToken
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Contact",
+    "DavChange",
     "Feed",
     "RefreshToken",
     "Task",

@@ -24,6 +24,8 @@ from homebase.models import User
 from homebase.services.dav import protocol, resources, xml
 from homebase.services.dav.errors import DavError
 from homebase.services.dav.protocol import DavRequest, DavResponse
+from homebase.services.dav.access import may_use_dav
+from homebase.services.dav.dbstore import DbStore
 from homebase.services.dav.store import Store
 
 StoreFactory = Callable[[AsyncSession, User], Store]
@@ -33,10 +35,8 @@ _CHUNK = 64 * 1024
 
 
 async def store_factory() -> StoreFactory:
-    """How a request's store is made (tests put an in-memory store here)."""
-    # The database store needs the stored cards of the interchange work; until it is wired
-    # in, /dav/ is not mounted by the app factory.
-    raise NotImplementedError("the database store is not wired in yet")
+    """How a request's store is made: the database (tests may put another store here)."""
+    return DbStore
 
 
 StoreFactoryDep = Annotated[StoreFactory, Depends(store_factory)]
@@ -81,7 +81,10 @@ async def _serve(request: Request, dav_request: DavRequest, make_store: StoreFac
     stack = AsyncExitStack()
     session = await stack.enter_async_context(session_scope(state.read_sessions))
     try:
-        user = (await current_auth(request, session)).user
+        principal = await current_auth(request, session)
+        if not may_use_dav(principal):
+            raise Unauthorized()
+        user = principal.user
         if not reads:
             # The password was checked outside the write transaction (it holds SQLite's lock).
             await stack.aclose()

@@ -1,4 +1,5 @@
-"""DAV test fixtures: the router on the shared app, and a per-test in-memory store."""
+"""DAV test fixtures: an in-memory store for the protocol tests, a live server over the
+database store for the real clients."""
 
 from __future__ import annotations
 
@@ -18,15 +19,9 @@ from tests.support import BACKENDS
 _numbers = itertools.count(1)
 
 
-def ensure_router(app: FastAPI) -> None:
-    if not any(getattr(route, "path", "") == "/dav/{path:path}" for route in app.routes):
-        app.include_router(dav.router)
-
-
 @pytest.fixture
 def memory(app: FastAPI) -> Iterator[dict[int, MemoryStore]]:
     """Each user's in-memory collections, in place of the database store."""
-    ensure_router(app)
     stores: dict[int, MemoryStore] = {}
 
     def factory(_session: object, user: object) -> Store:
@@ -50,22 +45,14 @@ async def live_database(
 
 
 @pytest.fixture(scope="module")
-def live(live_database: str) -> Iterator[tuple[Live, dict[int, MemoryStore]]]:
-    """A live server with a registered user; DAV storage in memory."""
-    stores: dict[int, MemoryStore] = {}
+def live_base(live_database: str) -> Iterator[str]:
+    """A live server over the database store, for the whole module."""
+    with live_server(live_database) as base:
+        yield base
 
-    def configure(app: FastAPI) -> None:
-        ensure_router(app)
 
-        def factory(_session: object, user: object) -> Store:
-            return stores.setdefault(user.id, MemoryStore())  # type: ignore[attr-defined]
-
-        async def override() -> dav.StoreFactory:
-            return factory  # type: ignore[return-value]
-
-        app.dependency_overrides[dav.store_factory] = override
-
-    with live_server(live_database, configure) as base:
-        email, password = f"live{next(_numbers)}@example.com", "correct horse battery"
-        user_id = register(base, email, password)
-        yield Live(base, email, password, user_id), stores
+@pytest.fixture
+def live(live_base: str) -> Live:
+    """A fresh registered user on the live server: every test starts with empty collections."""
+    email, password = f"live{next(_numbers)}@example.com", "correct horse battery"
+    return Live(live_base, email, password, register(live_base, email, password))

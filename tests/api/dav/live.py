@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
 
 from homebase.main import create_app
 from tests.cli.server import free_port
@@ -33,9 +32,8 @@ class Live:
 
 
 @contextmanager
-def live_server(database_url: str, configure: Callable[[FastAPI], None]) -> Iterator[str]:
+def live_server(database_url: str) -> Iterator[str]:
     app = create_app(make_settings(database_url))
-    configure(app)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

@@ -6,21 +6,18 @@ from collections.abc import Iterator
 from datetime import date
 
 import caldav
+import httpx
 import pytest
 
-from homebase.services.dav.store import Kind
 from tests.api.dav.live import Live
 from tests.api.dav.support import todo
-from tests.services.dav.memory_store import MemoryStore
 
 pytestmark = pytest.mark.slow
-LiveFixture = tuple[Live, dict[int, MemoryStore]]
 
 
 @pytest.fixture
-def client(live: LiveFixture) -> Iterator[caldav.DAVClient]:
-    server, stores = live
-    stores.clear()
+def client(live: Live) -> Iterator[caldav.DAVClient]:
+    server = live
     with caldav.DAVClient(
         url=server.base + "/.well-known/caldav", username=server.login, password=server.password
     ) as dav_client:
@@ -33,8 +30,8 @@ def _tasks(client: caldav.DAVClient) -> caldav.Calendar:
     return found["tasks"]
 
 
-def test_discovery_from_the_well_known_address(client: caldav.DAVClient, live: LiveFixture) -> None:
-    server, _ = live
+def test_discovery_from_the_well_known_address(client: caldav.DAVClient, live: Live) -> None:
+    server = live
     principal = client.principal()
     assert str(principal.url) == server.home
     tasks = _tasks(client)
@@ -71,8 +68,7 @@ def test_save_query_multiget_and_sync(client: caldav.DAVClient) -> None:
     assert [str(o.url) for o in deleted] == [str(first.url)]
 
 
-def test_etag_preconditions(client: caldav.DAVClient, live: LiveFixture) -> None:
-    server, stores = live
+def test_etag_preconditions(client: caldav.DAVClient, live: Live) -> None:
     tasks = _tasks(client)
     saved = tasks.save_todo(todo("t3", "Call mum"))
     url = str(saved.url)
@@ -80,6 +76,29 @@ def test_etag_preconditions(client: caldav.DAVClient, live: LiveFixture) -> None
     headers = {"Content-Type": "text/calendar"}
     assert client.put(url, body, {**headers, "If-None-Match": "*"}).status == 412
     assert client.put(url, body, {**headers, "If-Match": '"stale"'}).status == 412
-    etag = stores[server.user_id].items[Kind.TASKS][url.rsplit("/", 1)[1]].etag
+    etag = client.request(url, "GET").headers["ETag"]
     assert client.put(url, body, {**headers, "If-Match": etag}).status == 204
     assert client.delete(url).status == 204
+
+
+def test_dav_put_shows_in_rest_and_rest_edit_in_next_sync(
+    client: caldav.DAVClient, live: Live
+) -> None:
+    tasks = _tasks(client)
+    text = todo("t4", "Pay rent", "20240701", "X-APPLE-SORT-ORDER:3")
+    assert client.put(str(tasks.url) + "t4.ics", text, {"Content-Type": "text/calendar"}).status
+    synced = tasks.objects_by_sync_token(load_objects=True)
+    with httpx.Client(base_url=live.base, auth=(live.login, live.password)) as http:
+        [task] = http.get("/tasks").raise_for_status().json()
+        assert (task["title"], task["due_date"]) == ("Pay rent", "2024-07-01")
+        edited = http.patch(
+            f"/tasks/{task['id']}",
+            json={"title": "Pay the rent"},
+            headers={"If-Match": http.get(f"/tasks/{task['id']}").headers["ETag"]},
+        )
+        assert edited.status_code == 200, edited.text
+    updated, deleted = synced.sync()
+    assert [str(o.icalendar_component["SUMMARY"]) for o in updated] == ["Pay the rent"]
+    assert deleted == []
+    # The REST edit rewrote the title only: the client's own property is still there.
+    assert "X-APPLE-SORT-ORDER:3" in client.request(str(tasks.url) + "t4.ics", "GET").raw
