@@ -22,10 +22,10 @@ from homebase.core.preconditions import TagList
 from homebase.db.session import session_scope
 from homebase.models import User
 from homebase.services.dav import protocol, resources, xml
-from homebase.services.dav.errors import DavError
-from homebase.services.dav.protocol import DavRequest, DavResponse
 from homebase.services.dav.access import may_use_dav
 from homebase.services.dav.dbstore import DbStore
+from homebase.services.dav.errors import DavError
+from homebase.services.dav.protocol import DavRequest, DavResponse
 from homebase.services.dav.store import Store
 
 StoreFactory = Callable[[AsyncSession, User], Store]

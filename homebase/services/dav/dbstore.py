@@ -30,7 +30,7 @@ from homebase.services.interchange.items import ItemError
 from homebase.services.interchange.task_calendars import fitted, ical_of
 from homebase.services.interchange.task_calendars import set_columns as set_task_columns
 
-TOKEN_PREFIX = "urn:x-homebase:sync:"
+TOKEN_PREFIX = "urn:x-homebase:sync:"  # noqa: S105 (a sync token, not a secret)
 _BATCH = 500
 _MODELS: dict[Kind, type[Contact] | type[Task]] = {
     Kind.CONTACTS: Contact,
