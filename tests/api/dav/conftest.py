@@ -1,5 +1,4 @@
-"""DAV test fixtures: an in-memory store for the protocol tests, a live server over the
-database store for the real clients."""
+"""DAV test fixtures: a live server over the database store for the real clients."""
 
 from __future__ import annotations
 
@@ -7,32 +6,12 @@ import itertools
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from fastapi import FastAPI
 
-from homebase.api.routes import dav
-from homebase.services.dav.store import Store
 from tests.api.dav.live import Live, live_server, register
 from tests.conftest import open_database
-from tests.services.dav.memory_store import MemoryStore
 from tests.support import BACKENDS
 
 _numbers = itertools.count(1)
-
-
-@pytest.fixture
-def memory(app: FastAPI) -> Iterator[dict[int, MemoryStore]]:
-    """Each user's in-memory collections, in place of the database store."""
-    stores: dict[int, MemoryStore] = {}
-
-    def factory(_session: object, user: object) -> Store:
-        return stores.setdefault(user.id, MemoryStore())  # type: ignore[attr-defined]
-
-    async def override() -> dav.StoreFactory:
-        return factory  # type: ignore[return-value]
-
-    app.dependency_overrides[dav.store_factory] = override
-    yield stores
-    app.dependency_overrides.pop(dav.store_factory, None)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -8,6 +8,8 @@ from xml.etree.ElementTree import Element
 import httpx
 from defusedxml.ElementTree import fromstring
 
+from tests.factories import UserHandle
+
 D, CR, C, CS = (
     "DAV:",
     "urn:ietf:params:xml:ns:carddav",
@@ -83,3 +85,14 @@ def multistatus(response: httpx.Response) -> tuple[list[Resp], str | None]:
 
 def by_href(responses: list[Resp]) -> dict[str, Resp]:
     return {resp.href: resp for resp in responses}
+
+
+async def put(client: httpx.AsyncClient, user: UserHandle, name: str, body: str) -> None:
+    """A new item in one of the user's collections (`contacts/a.vcf`, `tasks/a.ics`)."""
+    media = "text/vcard" if name.endswith(".vcf") else "text/calendar"
+    response = await client.put(
+        f"/dav/users/{user.id}/{name}",
+        content=body,
+        headers={**user.basic, "Content-Type": media},
+    )
+    assert response.status_code == 201, response.text

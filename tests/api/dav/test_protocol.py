@@ -1,13 +1,24 @@
-"""The DAV protocol over HTTP, on an in-memory store: discovery, PROPFIND, REPORT, writes."""
+"""The DAV protocol over HTTP, on the database store: discovery, PROPFIND, REPORT, writes."""
 
 from __future__ import annotations
 
 import httpx
 
-from homebase.services.dav.store import Kind
-from tests.api.dav.support import CR, CS, NS, C, D, by_href, card, multistatus, propfind, t, todo
+from tests.api.dav.support import (
+    CR,
+    CS,
+    NS,
+    C,
+    D,
+    by_href,
+    card,
+    multistatus,
+    propfind,
+    put,
+    t,
+    todo,
+)
 from tests.factories import Factory, UserHandle
-from tests.services.dav.memory_store import MemoryStore
 
 
 async def _propfind(
@@ -18,13 +29,17 @@ async def _propfind(
 
 
 async def test_well_known_answers_in_place_with_the_principal(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user = await factory.user()
     for path in ("/.well-known/carddav", "/.well-known/caldav", "/dav/"):
         anonymous = await client.request("PROPFIND", path, headers={"Depth": "0"})
         assert anonymous.status_code == 401
         assert anonymous.headers["www-authenticate"] == 'Basic realm="homebase", charset="UTF-8"'
+        # An access token is for the REST API only: a sync app is given a password.
+        headers = {**user.bearer, "Depth": "0"}
+        bearer = await client.request("PROPFIND", path, headers=headers)
+        assert bearer.status_code == 401
         response = await _propfind(client, user, path, propfind("D:current-user-principal"))
         [resp], _ = multistatus(response)
         assert resp.href == path
@@ -32,9 +47,7 @@ async def test_well_known_answers_in_place_with_the_principal(
         assert principal == f"/dav/users/{user.id}/"
 
 
-async def test_options_names_the_dav_classes_without_credentials(
-    client: httpx.AsyncClient, memory: dict[int, MemoryStore]
-) -> None:
+async def test_options_names_the_dav_classes_without_credentials(client: httpx.AsyncClient) -> None:
     response = await client.options("/dav/")
     assert response.status_code == 200
     assert response.headers["dav"] == "1, 3, addressbook, calendar-access"
@@ -42,7 +55,7 @@ async def test_options_names_the_dav_classes_without_credentials(
 
 
 async def test_home_lists_three_collections_and_hides_other_users(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user, other = await factory.user(), await factory.user()
     home = f"/dav/users/{user.id}/"
@@ -61,9 +74,7 @@ async def test_home_lists_three_collections_and_hides_other_users(
         assert str(other.id) not in response.text or path == "/dav/users/"
 
 
-async def test_collection_properties(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
-) -> None:
+async def test_collection_properties(client: httpx.AsyncClient, factory: Factory) -> None:
     user = await factory.user()
     body = propfind(
         "CS:getctag",
@@ -100,9 +111,7 @@ async def test_collection_properties(
         assert (write is not None) is writable
 
 
-async def test_put_get_delete_with_etags(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
-) -> None:
+async def test_put_get_delete_with_etags(client: httpx.AsyncClient, factory: Factory) -> None:
     user = await factory.user()
     path = f"/dav/users/{user.id}/contacts/a.vcf"
     headers = {**user.basic, "Content-Type": "text/vcard; charset=utf-8"}
@@ -127,7 +136,7 @@ async def test_put_get_delete_with_etags(
 
 
 async def test_bodies_that_are_not_cards_or_calendars(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user = await factory.user()
     home = f"/dav/users/{user.id}/"
@@ -152,11 +161,12 @@ async def test_bodies_that_are_not_cards_or_calendars(
         )
         assert response.status_code == status, (name, body, response.text)
         assert response.headers["content-type"].startswith("application/xml")
-    assert memory[user.id].items[Kind.CONTACTS] == {}
+    listing = await _propfind(client, user, home + "contacts/", propfind("D:getetag"), "1")
+    assert [r.href for r in multistatus(listing)[0]] == [home + "contacts/"]
 
 
 async def test_uid_conflict_names_the_existing_href(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user = await factory.user()
     home = f"/dav/users/{user.id}/"
@@ -169,9 +179,7 @@ async def test_uid_conflict_names_the_existing_href(
     assert f"<CR:no-uid-conflict><D:href>{home}contacts/one.vcf</D:href>" in response.text
 
 
-async def test_hostile_xml_is_refused(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
-) -> None:
+async def test_hostile_xml_is_refused(client: httpx.AsyncClient, factory: Factory) -> None:
     user = await factory.user()
     path = f"/dav/users/{user.id}/contacts/"
     bomb = (
@@ -195,14 +203,11 @@ async def test_hostile_xml_is_refused(
 
 
 async def test_depth_one_lists_members_and_multiget_fetches_them(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user = await factory.user()
-    store = memory.setdefault(user.id, MemoryStore())
     for number in range(3):
-        store.add(
-            Kind.CONTACTS, f"c{number}.vcf", card(f"c{number}", f"Name {number}"), f"c{number}"
-        )
+        await put(client, user, f"contacts/c{number}.vcf", card(f"c{number}", f"Name {number}"))
     path = f"/dav/users/{user.id}/contacts/"
     responses, _ = multistatus(await _propfind(client, user, path, propfind("D:getetag"), "1"))
     assert [r.href for r in responses] == [path, path + "c0.vcf", path + "c1.vcf", path + "c2.vcf"]
@@ -225,13 +230,10 @@ async def test_depth_one_lists_members_and_multiget_fetches_them(
     assert data == card("c1", "Name 1")  # CRLF survives the XML round trip
 
 
-async def test_addressbook_query_text_match(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
-) -> None:
+async def test_addressbook_query_text_match(client: httpx.AsyncClient, factory: Factory) -> None:
     user = await factory.user()
-    store = memory.setdefault(user.id, MemoryStore())
-    store.add(Kind.CONTACTS, "a.vcf", card("a", "Иван Петров", "ivan@example.com"), "a")
-    store.add(Kind.CONTACTS, "b.vcf", card("b", "Anna Smith", "ANNA@Example.org"), "b")
+    await put(client, user, "contacts/a.vcf", card("a", "Иван Петров", "ivan@example.com"))
+    await put(client, user, "contacts/b.vcf", card("b", "Anna Smith", "ANNA@Example.org"))
     path = f"/dav/users/{user.id}/contacts/"
 
     async def query(filter_xml: str) -> list[str]:

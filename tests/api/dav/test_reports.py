@@ -1,13 +1,11 @@
-"""calendar-query and sync-collection over HTTP, on an in-memory store."""
+"""calendar-query and sync-collection over HTTP, on the database store."""
 
 from __future__ import annotations
 
 import httpx
 
-from homebase.services.dav.store import Kind
-from tests.api.dav.support import NS, C, D, multistatus, t, todo
+from tests.api.dav.support import NS, C, D, multistatus, put, t, todo
 from tests.factories import Factory, UserHandle
-from tests.services.dav.memory_store import MemoryStore
 
 
 async def _report(
@@ -23,15 +21,14 @@ def _names(response: httpx.Response) -> list[str]:
 
 
 async def test_calendar_query_by_due_range_and_uid(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user = await factory.user()
-    store = memory.setdefault(user.id, MemoryStore())
-    store.add(Kind.TASKS, "a.ics", todo("a", "March", "20240315"), "a")
-    store.add(Kind.TASKS, "b.ics", todo("b", "Berlin evening", "20240401T230000Z"), "b")
+    await put(client, user, "tasks/a.ics", todo("a", "March", "20240315"))
+    await put(client, user, "tasks/b.ics", todo("b", "Berlin evening", "20240401T230000Z"))
     zoned = todo("c", "Zoned", extra="DUE;TZID=Europe/Berlin:20240402T003000")
-    store.add(Kind.TASKS, "c.ics", zoned, "c")
-    store.add(Kind.TASKS, "d.ics", todo("d", "No due date"), "d")
+    await put(client, user, "tasks/c.ics", zoned)
+    await put(client, user, "tasks/d.ics", todo("d", "No due date"))
     path = f"/dav/users/{user.id}/tasks/"
 
     def query(inner: str) -> str:
@@ -75,12 +72,11 @@ def _sync(token: str = "", props: str = "<D:getetag/>") -> str:
 
 
 async def test_sync_collection_reports_changes_and_tombstones(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user = await factory.user()
-    store = memory.setdefault(user.id, MemoryStore())
-    store.add(Kind.TASKS, "a.ics", todo("a", "A"), "a")
-    store.add(Kind.TASKS, "b.ics", todo("b", "B"), "b")
+    await put(client, user, "tasks/a.ics", todo("a", "A"))
+    await put(client, user, "tasks/b.ics", todo("b", "B"))
     path = f"/dav/users/{user.id}/tasks/"
     for depth in ("0", "1"):
         first = await _report(client, user, path, _sync(), depth)
@@ -109,7 +105,7 @@ async def test_sync_collection_reports_changes_and_tombstones(
 
 
 async def test_reports_refused_where_they_do_not_apply(
-    client: httpx.AsyncClient, factory: Factory, memory: dict[int, MemoryStore]
+    client: httpx.AsyncClient, factory: Factory
 ) -> None:
     user = await factory.user()
     for path in ("/dav/", f"/dav/users/{user.id}/"):
