@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.dav.support import NS, C, D, multistatus, put, t, todo
+from tests.api.dav.support import NS, C, D, card, multistatus, put, t, todo
 from tests.factories import Factory, UserHandle
 
 
@@ -117,3 +117,29 @@ async def test_reports_refused_where_they_do_not_apply(
     assert response.status_code == 403
     assert (await _report(client, user, f"/dav/users/{user.id}/tasks/", "")).status_code == 400
     assert t(D, "x")  # namespace helper stays in use
+
+
+async def test_birthdays_follow_the_contacts_and_rest_writes_reach_the_sync(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    user = await factory.user()
+    card_with_birthday = card("ada", "Ada Lovelace", extra="BDAY:1815-12-10")
+    await put(client, user, "contacts/ada.vcf", card_with_birthday)
+    path = f"/dav/users/{user.id}/birthdays/"
+    first = await _report(client, user, path, _sync(props="<C:calendar-data/>"))
+    [event], token = multistatus(first)
+    assert event.href == path + "ada.vcf.ics"
+    text = event.props[t(C, "calendar-data")].text or ""
+    assert "DTSTART;VALUE=DATE:18151210" in text and "RRULE:FREQ=YEARLY" in text
+    # A REST edit of the contact is a change in the next sync of its birthday event.
+    [contact] = (await client.get("/contacts", headers=user.basic)).json()
+    tag = (await client.get(f"/contacts/{contact['id']}", headers=user.basic)).headers["etag"]
+    edited = await client.patch(
+        f"/contacts/{contact['id']}",
+        json={"birthday": None},
+        headers={**user.basic, "If-Match": tag},
+    )
+    assert edited.status_code == 200, edited.text
+    assert token is not None
+    responses, _ = multistatus(await _report(client, user, path, _sync(token)))
+    assert [(r.href, r.status) for r in responses] == [(path + "ada.vcf.ics", 404)]
