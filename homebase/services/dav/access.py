@@ -7,6 +7,8 @@ from homebase.services.accounts import Principal
 
 def may_use_dav(principal: Principal) -> bool:
     """HTTP Basic with the account's password. DAV clients never hold a Bearer token, and an
-    access token leaking into a sync app's settings must not reach the whole account.
-    An app password holding the `dav` scope is to be accepted here as well."""
+    access token copied into a sync app's settings must not reach the whole account."""
+    # With app passwords (Principal.app_password holds the grant), this becomes:
+    #     if principal.app_password is not None:
+    #         return "dav" in principal.app_password.scopes
     return principal.method == "password"
