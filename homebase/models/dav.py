@@ -8,9 +8,22 @@ either side shows in the next sync of the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, delete, event, insert, select
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    delete,
+    event,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 
 from homebase.db.base import Base
@@ -19,7 +32,8 @@ from homebase.models.interchange import HREF_MAX
 from homebase.models.task import Task
 from homebase.models.user import User
 
-COLLECTIONS = {Contact: "contacts", Task: "tasks"}
+COLLECTIONS: dict[type[Any], str] = {Contact: "contacts", Task: "tasks"}
+_CHUNK = 300  # rows per statement: three bound parameters each in the `IN (…)`
 
 
 class DavChange(Base):
@@ -52,38 +66,46 @@ def _touched(session: Session) -> list[tuple[Any, bool]]:
     return found
 
 
-@event.listens_for(Session, "before_flush")
-def _lock_owners(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+def lock_owners(connection: Connection, owners: Iterable[int]) -> None:
     """On PostgreSQL, hold each owner's row until commit: change ids are then drawn in the
     order their transactions commit, so a sync never skips a change that commits late.
     (SQLite writes one transaction at a time already.)"""
-    owners = sorted({obj.user_id for obj, _ in _touched(session) if obj.user_id is not None})
-    connection = session.connection()
-    if owners and connection.dialect.name == "postgresql":
-        connection.execute(select(User.id).where(User.id.in_(owners)).with_for_update())
-    session.info["dav_touched"] = _touched(session)
+    ordered = sorted(set(owners))
+    if ordered and connection.dialect.name == "postgresql":
+        connection.execute(select(User.id).where(User.id.in_(ordered)).with_for_update())
+
+
+def record_changes(connection: Connection, changes: Sequence[tuple[int, str, str, bool]]) -> None:
+    """Log `(owner, collection, href, deleted)` changes as the newest of their hrefs: the older
+    rows of those hrefs go, the new ones get ids in the given order. Also used by the bulk
+    writes of an import, which no flush hook sees."""
+    for start in range(0, len(changes), _CHUNK):
+        part = changes[start : start + _CHUNK]
+        keys = [(user_id, collection, href) for user_id, collection, href, _ in part]
+        connection.execute(
+            delete(DavChange).where(
+                tuple_(DavChange.user_id, DavChange.collection, DavChange.href).in_(keys)
+            )
+        )
+        connection.execute(
+            insert(DavChange),
+            [
+                {"user_id": user_id, "collection": collection, "href": href, "deleted": deleted}
+                for user_id, collection, href, deleted in part
+            ],
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _lock_owners(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    touched = _touched(session)
+    lock_owners(session.connection(), (obj.user_id for obj, _ in touched if obj.user_id))
+    session.info["dav_touched"] = touched
 
 
 @event.listens_for(Session, "after_flush")
 def _log_changes(session: Session, _context: UOWTransaction) -> None:
     touched = session.info.pop("dav_touched", [])
-    if not touched:
-        return
-    connection = session.connection()
-    for obj, deleted in touched:
-        values = {
-            "user_id": obj.user_id,
-            "collection": COLLECTIONS[type(obj)],
-            "href": obj.href,
-        }
-        newest = connection.execute(
-            insert(DavChange).values(deleted=deleted, **values).returning(DavChange.id)
-        ).scalar_one()
-        connection.execute(
-            delete(DavChange).where(
-                DavChange.user_id == values["user_id"],
-                DavChange.collection == values["collection"],
-                DavChange.href == values["href"],
-                DavChange.id < newest,
-            )
-        )
+    changes = [(obj.user_id, COLLECTIONS[type(obj)], obj.href, deleted) for obj, deleted in touched]
+    if changes:
+        record_changes(session.connection(), changes)

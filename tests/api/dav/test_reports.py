@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.dav.support import NS, C, D, card, multistatus, put, t, todo
+from tests.api.dav.support import CR, NS, C, D, card, multistatus, put, t, todo
 from tests.factories import Factory, UserHandle
 
 
@@ -143,3 +143,25 @@ async def test_birthdays_follow_the_contacts_and_rest_writes_reach_the_sync(
     assert token is not None
     responses, _ = multistatus(await _report(client, user, path, _sync(token)))
     assert [(r.href, r.status) for r in responses] == [(path + "ada.vcf.ics", 404)]
+
+
+async def test_an_import_is_in_the_next_sync(client: httpx.AsyncClient, factory: Factory) -> None:
+    user = await factory.user()
+    await put(client, user, "contacts/a.vcf", card("a", "Anna Smith"))
+    path = f"/dav/users/{user.id}/contacts/"
+    _, token = multistatus(await _report(client, user, path, _sync()))
+    assert token is not None
+    # The import writes in bulk, past the flush hook: one card new, one changed.
+    body = card("a", "Anna Jones") + card("b", "Boris Ivanov")
+    headers = {**user.basic, "Content-Type": "text/vcard"}
+    imported = await client.post("/contacts/import", content=body.encode(), headers=headers)
+    assert imported.json() == {"created": 1, "updated": 1, "unchanged": 0, "failed": []}
+    responses, newer = multistatus(
+        await _report(client, user, path, _sync(token, "<CR:address-data/>"))
+    )
+    data = {r.href: r.props[t(CR, "address-data")].text for r in responses}
+    assert data == {
+        path + "a.vcf": card("a", "Anna Jones"),
+        path + "b.vcf": card("b", "Boris Ivanov"),
+    }
+    assert newer != token
