@@ -20,6 +20,7 @@ from homebase.api.routes import (
     auth,
     contact_cards,
     contacts,
+    dav,
     feeds,
     system,
     task_calendars,
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feeds,
         admin,
         system,
+        dav,
     )
     for module in modules:
         app.include_router(module.router)

@@ -12,6 +12,7 @@ from homebase.db.base import Base
 from homebase.models.app_password import AppPassword
 from homebase.models.audit import AuditEvent
 from homebase.models.contact import Contact
+from homebase.models.dav import DavChange
 from homebase.models.feed import Feed
 from homebase.models.task import Task, TaskStatus
 from homebase.models.token import AuthSession, RefreshToken
@@ -27,6 +28,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Contact",
+    "DavChange",
     "Feed",
     "RefreshToken",
     "Task",

@@ -129,6 +129,12 @@ def _columns(row: CardRow) -> dict[str, Any]:
     }
 
 
+def set_columns(contact: Contact, row: CardRow) -> None:
+    """Give a contact the columns of its card (a CardDAV PUT)."""
+    for name, value in _columns(row).items():
+        setattr(contact, name, value)
+
+
 async def import_cards(
     session: AsyncSession, owner: User, body: bytes, *, dry_run: bool, max_items: int
 ) -> ImportReport:

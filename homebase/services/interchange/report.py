@@ -6,13 +6,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from homebase.core.errors import AppError
 from homebase.db.base import Base, utcnow
+from homebase.models.dav import COLLECTIONS, lock_owners, record_changes
 from homebase.services.interchange.items import ItemError
 
 _T = TypeVar("_T")
@@ -94,6 +95,12 @@ async def bulk_write(
     version, which the ETags derive from; each carries the version it was planned against, so a row
     changed meanwhile fails the update (409) instead of being overwritten."""
     now = utcnow()
+    changed = [(row["user_id"], row["href"]) for row in inserts]
+    for start in range(0, len(updates), _CHUNK):
+        ids = [row["id"] for row in updates[start : start + _CHUNK]]
+        found = await session.execute(select(model.user_id, model.href).where(model.id.in_(ids)))  # type: ignore[attr-defined]
+        changed.extend((user_id, href) for user_id, href in found)
+    await session.run_sync(lambda sync: lock_owners(sync.connection(), (u for u, _ in changed)))
     try:
         if inserts:
             rows = [{**row, "created_at": now, "updated_at": now, "version": 1} for row in inserts]
@@ -102,3 +109,7 @@ async def bulk_write(
             await session.execute(update(model), [{**row, "updated_at": now} for row in updates])
     except (IntegrityError, StaleDataError) as exc:
         raise ImportConflict() from exc
+    # Bulk statements pass no flush: the DAV change log is written here.
+    collection = COLLECTIONS[model]
+    logged = [(user_id, collection, href, False) for user_id, href in changed]
+    await session.run_sync(lambda sync: record_changes(sync.connection(), logged))

@@ -48,7 +48,7 @@ def rewrite_ical(task: Task, before: TaskMapped) -> None:
         task.ical = ical.apply(item, before, mapped_of(task), utcnow()).text()
 
 
-def _fitted(item: TodoItem) -> TaskMapped:
+def fitted(item: TodoItem) -> TaskMapped:
     """The mapping cut to the column sizes; the full text stays in the VTODO."""
     mapped = item.mapped()
     description = mapped.description[:DESCRIPTION_MAX] if mapped.description else None
@@ -63,7 +63,7 @@ def prepare(body: str) -> tuple[list[tuple[int, str, str, TaskMapped]], list[Ite
         if "\x00" in text:
             errors.append(ItemError(index, item.uid, "invalid_text"))
         else:
-            rows.append((index, item.uid, text, _fitted(item)))
+            rows.append((index, item.uid, text, fitted(item)))
     errors.sort(key=lambda error: error.index)
     return rows, errors
 
@@ -80,6 +80,12 @@ def _columns(text: str, mapped: TaskMapped) -> dict[str, Any]:
         "ical": text,
         "search_text": search_text(mapped.title, mapped.description),
     }
+
+
+def set_columns(task: Task, text: str, mapped: TaskMapped) -> None:
+    """Give a task the columns of its VTODO (a CalDAV PUT)."""
+    for name, value in _columns(text, mapped).items():
+        setattr(task, name, value)
 
 
 async def import_todos(
