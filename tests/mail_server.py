@@ -31,7 +31,17 @@ class Handler:
     delivered: list[Delivered] = field(default_factory=list)
     # Answer DATA with a temporary failure for the next `refuse` messages.
     refuse: int = 0
+    # Recipients refused for good (550).
+    reject: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.reject:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
@@ -127,3 +137,37 @@ def password_checker(login: str, password: str) -> Any:
         return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
     return authenticate
+
+
+class MailBox:
+    """The test's view of mail: the server that receives, and the app's outbox worker."""
+
+    def __init__(self, server: MailServer, mailer: Any) -> None:
+        self.server = server
+        self.mailer = mailer
+        self._seen = 0
+
+    async def deliver(self, now: Any = None) -> list[EmailMessage]:
+        """Run one outbox pass; the messages that arrived since the last call."""
+        await self.mailer.worker.run_once(now)
+        return self.new()
+
+    def new(self) -> list[EmailMessage]:
+        fresh = self.server.delivered[self._seen :]
+        self._seen = len(self.server.delivered)
+        return [item.message for item in fresh]
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        body = message.get_body(("plain",))
+        assert body is not None
+        return str(body.get_content())
+
+    @classmethod
+    def token(cls, message: EmailMessage) -> str:
+        """The `token=` of the (only) link in a mail."""
+        import re
+
+        found = re.findall(r"https://home\.example\.com/\S+\?token=([A-Za-z0-9_-]+)", cls.text(message))
+        assert len(found) == 1, cls.text(message)
+        return str(found[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,7 +71,7 @@ class OutboxMailPublic(BaseModel):
     subject: str
     status: str
     attempts: int
-    next_attempt_at: str | None = None
+    next_attempt_at: datetime
     last_error: str | None
-    created_at: str | None = None
-    sent_at: str | None = None
+    created_at: datetime
+    sent_at: datetime | None
