@@ -11,6 +11,7 @@ from homebase.core.credential_cache import CredentialCache
 from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
 from homebase.db.session import create_engine, create_sessionmaker
+from homebase.services.mail import Mailer
 
 
 @dataclass
@@ -25,25 +26,29 @@ class AppState:
     codec: TokenCodec
     limiter: RateLimiter
     credential_cache: CredentialCache
+    mailer: Mailer
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         engine = create_engine(settings)
+        write_sessions = create_sessionmaker(engine, "write")
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
             read_sessions=create_sessionmaker(engine, "read"),
-            write_sessions=create_sessionmaker(engine, "write"),
+            write_sessions=write_sessions,
             hasher=PasswordHasher(settings),
             codec=TokenCodec(settings),
             limiter=RateLimiter(settings),
             credential_cache=CredentialCache(
                 settings.secret, settings.basic_auth_cache_ttl.total_seconds()
             ),
+            mailer=Mailer.from_settings(settings, write_sessions),
         )
 
     async def close(self) -> None:
+        await self.mailer.stop()
         self.hasher.close()
         await self.engine.dispose()
         await self.limiter.close()

@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from homebase import __version__, models
 from homebase.api import errors, middleware, openapi
 from homebase.api.middleware.observability import ObservabilityMiddleware
-from homebase.api.routes import admin, auth, contacts, system, tasks, testing, users
+from homebase.api.routes import (
+    admin,
+    auth,
+    contacts,
+    recovery,
+    system,
+    tasks,
+    testing,
+    users,
+)
 from homebase.app_state import AppState
 from homebase.core.config import Settings
 from homebase.db.migrate import create_all
@@ -53,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await start(state)
+        if settings.mail_worker_interval > 0:
+            state.mailer.start(settings.mail_worker_interval)
         yield
         await state.close()
 
@@ -68,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.homebase = state
     errors.install(app)
     openapi.install(app)
-    for module in (auth, users, tasks, contacts, admin, system):
+    for module in (auth, recovery, users, tasks, contacts, admin, system):
         app.include_router(module.router)
     app.include_router(auth.compat)
     app.include_router(system.docs_router)

@@ -15,9 +15,12 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from homebase.app_state import AppState
+from homebase.core.smtp import SmtpConfig, SmtpSender
 from homebase.db.base import Base
 from homebase.main import create_app, start
+from homebase.services.mail import Mailer
 from tests.factories import Factory
+from tests.mail_server import MAIL_FROM, PUBLIC_URL, MailBox, MailServer
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 
@@ -91,3 +94,21 @@ def factory(state: AppState) -> Factory:
 @pytest.fixture
 def anyio_backend() -> Iterator[str]:
     yield "asyncio"
+
+
+@pytest.fixture
+async def mail(state: AppState) -> AsyncIterator[MailBox]:
+    """A real SMTP server, and the app's mailer pointed at it (its worker is run by hand)."""
+    server = MailServer().start()
+    original = state.mailer
+    state.mailer = Mailer(
+        state.write_sessions,
+        sender_address=MAIL_FROM,
+        public_url=PUBLIC_URL,
+        transport=SmtpSender(SmtpConfig.from_url(server.url)),
+    )
+    try:
+        yield MailBox(server, state.mailer)
+    finally:
+        state.mailer = original
+        server.stop()

@@ -15,6 +15,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+MAIL_FROM = "Homebase <noreply@home.example.com>"
+PUBLIC_URL = "https://home.example.com"
+
 
 @dataclass
 class Delivered:
@@ -168,6 +171,8 @@ class MailBox:
         """The `token=` of the (only) link in a mail."""
         import re
 
-        found = re.findall(r"https://home\.example\.com/\S+\?token=([A-Za-z0-9_-]+)", cls.text(message))
+        found = re.findall(
+            r"https://home\.example\.com/\S+\?token=([A-Za-z0-9_-]+)", cls.text(message)
+        )
         assert len(found) == 1, cls.text(message)
         return str(found[0])

@@ -124,6 +124,9 @@ async def _authenticate(request: Request, session: AsyncSession, state: AppState
         except InvalidCredentials:
             await state.limiter.basic_failed(client.ip, login)
             raise
+        auth_service.check_password_login(
+            user, require_verified_email=state.settings.require_verified_email, basic=True
+        )
         request.state.user_id = user.id
         return Principal(user, None)
     raise Unauthorized()

@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.credential_cache import CredentialCache, hash_fingerprint
 from homebase.core.errors import (
+    EmailNotVerified,
     InactiveUser,
     InvalidCredentials,
     InvalidToken,
+    MfaBasicRefused,
     NotFound,
     RefreshTokenReused,
 )
@@ -105,6 +107,16 @@ async def authenticate_basic(
     user = await authenticate(session, hasher, login, password, client, lockout)
     cache.put(key, user.id, user.password_hash)
     return user
+
+
+def check_password_login(user: User, *, require_verified_email: bool, basic: bool) -> None:
+    """After a right password: refuse what else the account requires. HTTP Basic sends only
+    the password, so an account with MFA is refused there (its app passwords still work);
+    with `require_verified_email`, an unproven address cannot log in."""
+    if basic and user.mfa_enabled:
+        raise MfaBasicRefused()
+    if require_verified_email and user.email is not None and not user.email_verified:
+        raise EmailNotVerified()
 
 
 async def start_session(

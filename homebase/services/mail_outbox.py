@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from email import message_from_string, policy
 from email.message import EmailMessage
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homebase.core.mail_messages import build_message, render
@@ -39,7 +39,8 @@ class Retry:
 
     def delay(self, attempts: int) -> timedelta:
         """30 s, 1 min, 2 min, … up to an hour: about 2 h of outage before giving up."""
-        return min(self.base_delay * 2 ** max(0, attempts - 1), self.max_delay)
+        delay: timedelta = self.base_delay * 2 ** max(0, attempts - 1)
+        return min(delay, self.max_delay)
 
 
 async def enqueue(
@@ -206,7 +207,7 @@ class OutboxWorker:
                 )
 
 
-def _due(now: datetime, batch: int) -> Select[tuple[int, int, str, int | None, str | None]]:
+def _due(now: datetime, batch: int) -> Select[int, int, str, int | None, str | None]:
     waiting = or_(OutboxMail.status == "pending", OutboxMail.status == "sending")
     return (
         select(
@@ -240,12 +241,10 @@ async def _first(*events: asyncio.Event) -> None:
             waiter.cancel()
 
 
-async def list_failed(
+async def list_mails(
     session: AsyncSession, *, status: str | None, limit: int, offset: int
 ) -> tuple[list[OutboxMail], int]:
-    """Mails for the admin view, newest first (failed ones by default)."""
-    from sqlalchemy import func
-
+    """Mails for the admin view, newest first."""
     query = select(OutboxMail)
     if status:
         query = query.where(OutboxMail.status == status)

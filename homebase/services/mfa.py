@@ -156,7 +156,9 @@ async def _spend_recovery_code(session: AsyncSession, user_id: int, code_hash: s
     return bool(getattr(result, "rowcount", 0))
 
 
-async def _failed(session: AsyncSession, user_id: int, lockout: Lockout, client: ClientInfo) -> None:
+async def _failed(
+    session: AsyncSession, user_id: int, lockout: Lockout, client: ClientInfo
+) -> None:
     await audit.record(session, "mfa.failed", client=client, user_id=user_id)
     locked_for = await lockout.failed(lock_key(user_id))
     if locked_for:

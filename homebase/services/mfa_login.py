@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homebase.core.errors import InactiveUser, InvalidMfaCode, InvalidToken
+from homebase.core.errors import InactiveUser, InvalidMfaCode, InvalidToken, MfaRequired
 from homebase.core.lockout import Lockout
 from homebase.core.security import TokenCodec
 from homebase.db.base import utcnow
 from homebase.models import User
 from homebase.schemas.auth import TokenPair
-from homebase.services import mfa, one_time_tokens
+from homebase.services import audit, mfa, one_time_tokens
 from homebase.services.audit import ClientInfo
 from homebase.services.auth import start_session
 
@@ -21,10 +21,16 @@ PURPOSE = "mfa_login"
 MAX_ATTEMPTS = 5
 
 
-async def begin(session: AsyncSession, user: User, ttl: timedelta) -> str:
-    """The `mfa_token` a right password earns a user with MFA: opaque, single-use, short
-    lived, and no Bearer token (it is only a key to `/auth/mfa/verify`)."""
-    return await one_time_tokens.issue(session, user.id, PURPOSE, ttl, replace=False)
+async def require_second_factor(
+    session: AsyncSession, user: User, ttl: timedelta, client: ClientInfo
+) -> None:
+    """For a user with MFA whose password was right: raise MfaRequired with an `mfa_token`,
+    opaque, single-use, short lived, and no Bearer token (only a key to `/auth/mfa/verify`)."""
+    if not user.mfa_enabled:
+        return
+    token = await one_time_tokens.issue(session, user.id, PURPOSE, ttl, replace=False)
+    await audit.record(session, "login.mfa_required", client=client, user_id=user.id)
+    raise MfaRequired(token)
 
 
 async def finish(

@@ -6,10 +6,10 @@ import asyncio
 from datetime import timedelta
 from email.message import EmailMessage
 
+from homebase.app_state import AppState
 from sqlalchemy import func, select
 
 from homebase.core.smtp import SmtpConfig, SmtpSender
-from homebase.core.state import AppState
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import AuditEvent

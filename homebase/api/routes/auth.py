@@ -22,6 +22,7 @@ from homebase.schemas.auth import LoginRequest, RefreshRequest, SessionPublic, T
 from homebase.schemas.common import check_text
 from homebase.schemas.user import UserCreate, UserPublic
 from homebase.services import auth as auth_service
+from homebase.services import mfa_login
 from homebase.services import users as user_service
 from homebase.services.audit import ClientInfo
 
@@ -59,12 +60,16 @@ async def _login(
     # writing transaction takes one: a login holding two pooled connections at once could
     # exhaust the pool under a burst of logins.
     await reader.commit()
+    auth_service.check_password_login(
+        user, require_verified_email=state.settings.require_verified_email, basic=False
+    )
+    await mfa_login.require_second_factor(session, user, state.settings.mfa_token_ttl, client)
     return await auth_service.start_session(
         session, state.codec, user, client, state.settings.refresh_token_ttl
     )
 
 
-@router.post("/auth/login", response_model=TokenPair, responses=errors(401, 422, 429))
+@router.post("/auth/login", response_model=TokenPair, responses=errors(401, 403, 422, 429))
 async def login(
     data: LoginRequest,
     reader: ReadSessionDep,
@@ -76,7 +81,7 @@ async def login(
     return await _login(data, reader, session, state, client)
 
 
-@router.post("/auth/token", response_model=TokenPair, responses=errors(401, 422, 429))
+@router.post("/auth/token", response_model=TokenPair, responses=errors(401, 403, 422, 429))
 async def token(
     username: Annotated[str, Form(max_length=254), AfterValidator(check_text)],
     password: Annotated[str, Form(min_length=1, max_length=1024), AfterValidator(check_text)],

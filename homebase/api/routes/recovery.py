@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
+from homebase.api.deps import ClientDep, CurrentUser, SessionDep, StateDep
+from homebase.api.responses import errors
 from homebase.core.i18n import translate
-from homebase.routers.deps import (
-    ClientDep,
-    CurrentUser,
-    SessionDep,
-    SessionUser,
-    StateDep,
-)
-from homebase.routers.responses import errors
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.recovery import (
     Accepted,
@@ -46,7 +40,7 @@ def _accepted(request: Request, key: str) -> Accepted:
     responses=errors(401, 403, 409),
 )
 async def request_email_verification(
-    request: Request, user: SessionUser, session: SessionDep, state: StateDep, client: ClientDep
+    request: Request, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
 ) -> Accepted:
     """Mail the caller a link that proves their email address (503 when mail is off)."""
     await state.limiter.verify_email(user.id)
@@ -107,7 +101,7 @@ async def reset_password(
 
 
 @router.post("/auth/mfa/totp", response_model=TotpEnrolment, responses=errors(401, 403, 409))
-async def enrol_totp(user: SessionUser, session: SessionDep, client: ClientDep) -> TotpEnrolment:
+async def enrol_totp(user: CurrentUser, session: SessionDep, client: ClientDep) -> TotpEnrolment:
     """Start TOTP enrolment: a secret, its `otpauth://` URI and a QR code of it."""
     enrolment = await mfa.enrol(session, user, client)
     return TotpEnrolment(
@@ -119,7 +113,7 @@ async def enrol_totp(user: SessionUser, session: SessionDep, client: ClientDep) 
     "/auth/mfa/totp/confirm", response_model=RecoveryCodes, responses=errors(400, 401, 403, 409)
 )
 async def confirm_totp(
-    data: CodeBody, user: SessionUser, session: SessionDep, state: StateDep, client: ClientDep
+    data: CodeBody, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
 ) -> RecoveryCodes:
     """Turn MFA on with a first code; returns ten recovery codes, shown this once."""
     codes = await mfa.confirm(session, user, data.code, state.limiter.lockout, client)
@@ -130,7 +124,7 @@ async def confirm_totp(
     "/auth/mfa/totp", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 401, 403, 409)
 )
 async def disable_totp(
-    data: DisableMfa, user: SessionUser, session: SessionDep, state: StateDep, client: ClientDep
+    data: DisableMfa, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
 ) -> Response:
     """Turn MFA off, with the password and a current code (or a recovery code)."""
     await mfa.disable(
