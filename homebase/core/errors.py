@@ -206,3 +206,12 @@ class MfaBasicRefused(Unauthorized):
 class EmailNotVerified(Forbidden):
     code = "email_not_verified"
     message_key = "email_not_verified"
+
+
+class StateConflict(Conflict):
+    """The account is not in the state the request needs (`email_already_verified`,
+    `mfa_already_enabled`, …): the key is both the stable code and the message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homebase.core.errors import Conflict, TokenRejected
+from homebase.core.errors import StateConflict, TokenRejected
 from homebase.models import User
 from homebase.services import audit, one_time_tokens
 from homebase.services.audit import ClientInfo
@@ -28,9 +28,9 @@ async def request_verification(
     """Mail the user a link that proves their current address (409 when already proven)."""
     mailer.ensure_configured()
     if user.email is None:
-        raise Conflict("email_missing")
+        raise StateConflict("email_missing")
     if user.email_verified:
-        raise Conflict("email_already_verified")
+        raise StateConflict("email_already_verified")
     token = await one_time_tokens.issue(session, user.id, PURPOSE, ttl, email=user.email)
     await mailer.queue(
         session,

@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core import recovery_codes, totp
-from homebase.core.errors import Conflict, InvalidCredentials, InvalidMfaCode
+from homebase.core.errors import InvalidCredentials, InvalidMfaCode, StateConflict
 from homebase.core.lockout import Lockout
 from homebase.core.security import PasswordHasher
 from homebase.db.base import utcnow
@@ -41,7 +41,7 @@ async def enrol(session: AsyncSession, user: User, client: ClientInfo) -> Enrolm
     """Start (or restart) enrolment: a fresh secret, not active until confirmed."""
     credential = await session.get(TotpCredential, user.id)
     if credential is not None and credential.confirmed_at is not None:
-        raise Conflict("mfa_already_enabled")
+        raise StateConflict("mfa_already_enabled")
     secret = totp.new_secret()
     if credential is None:
         session.add(TotpCredential(user_id=user.id, secret=secret, created_at=utcnow()))
@@ -60,7 +60,7 @@ async def confirm(
     """Turn MFA on with a first code; answer ten fresh recovery codes (shown this once)."""
     credential = await session.get(TotpCredential, user.id)
     if credential is None or credential.confirmed_at is not None:
-        raise Conflict("mfa_not_pending")
+        raise StateConflict("mfa_not_pending")
     await lockout.ensure_unlocked(lock_key(user.id))
     if not await _accept_totp(session, credential, code):
         await _failed(session, user.id, lockout, client)
@@ -109,7 +109,7 @@ async def disable(
 ) -> None:
     """Turn MFA off: needs the password and a current code (or a recovery code)."""
     if not user.mfa_enabled:
-        raise Conflict("mfa_not_enabled")
+        raise StateConflict("mfa_not_enabled")
     valid, _ = await hasher.verify(password, user.password_hash)
     if not valid:
         await audit.record(session, "mfa.disable_failed", client=client, user_id=user.id)
