@@ -1,4 +1,5 @@
-"""`homebase serve | create-admin | migrate | users … | --version` (also `python -m homebase`).
+"""`homebase serve | create-admin | migrate | users … | mail test | --version`
+(also `python -m homebase`).
 
 Exit codes: 0 done, 1 not found / conflict / database unreachable, 2 usage or validation error.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from homebase import __version__
+from homebase.cli import mail as mail_command
 from homebase.cli import users as users_command
 from homebase.cli.common import FAILED, OK, USAGE, error, run_in_session, validation_failed
 from homebase.core.config import Settings
@@ -156,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     users_command.add_parser(commands)
+    mail_command.add_parser(commands)
     return parser
 
 

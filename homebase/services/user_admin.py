@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from homebase.core.errors import NotFound
 from homebase.core.security import PasswordHasher
 from homebase.models import User
-from homebase.services import audit
+from homebase.services import audit, mfa
+from homebase.services.credentials import end_every_credential
 from homebase.services.users import find_by_login, revoke_all_sessions
 
 OPERATOR = audit.ClientInfo(ip=None, user_agent="homebase-cli")
@@ -52,7 +53,7 @@ async def reset_password(
     """Set a new password (already checked against the policy) and end every session."""
     user = await find_user(session, ref)
     user.password_hash = await hasher.hash(password)
-    ended = await revoke_all_sessions(session, user.id, "password_reset")
+    ended = await end_every_credential(session, user.id, "password_reset")
     await session.flush()
     await audit.record(
         session,
@@ -62,3 +63,16 @@ async def reset_password(
         detail=f"sessions_ended={ended}",
     )
     return user, ended
+
+
+async def reset_mfa(session: AsyncSession, ref: str) -> tuple[User, bool]:
+    """Remove a user's second factor (lost phone and recovery codes); whether one was on.
+    Their sessions stay: the operator has checked who asked."""
+    user = await find_user(session, ref)
+    was_on = user.mfa_enabled
+    await mfa.remove(session, user)
+    await session.flush()
+    await audit.record(
+        session, "admin.mfa_reset", client=OPERATOR, user_id=user.id, detail=f"was_on={was_on}"
+    )
+    return user, was_on

@@ -135,7 +135,9 @@ async def test_changing_the_email_unverifies_and_voids_the_link(
     await client.post("/auth/verify-email/request", headers=user.bearer)
     for message in await mail.deliver():
         if message["To"].addresses[0].addr_spec == user.email:
-            response = await client.post("/auth/verify-email", json={"token": MailBox.token(message)})
+            response = await client.post(
+                "/auth/verify-email", json={"token": MailBox.token(message)}
+            )
             _error(response, 400, "invalid_or_expired_token")
     profile = await client.put(
         "/api/user/profile", json={"email": "again@example.com"}, headers=user.bearer

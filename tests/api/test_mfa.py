@@ -97,9 +97,7 @@ async def test_confirm_then_two_step_login(client: httpx.AsyncClient, factory: F
     me = await client.get("/auth/me", headers={"Authorization": f"Bearer {access}"})
     assert me.json()["id"] == user.id
     # The mfa_token is spent with its login.
-    spent = await client.post(
-        "/auth/mfa/verify", json={"mfa_token": mfa_token, "code": codes[0]}
-    )
+    spent = await client.post("/auth/mfa/verify", json={"mfa_token": mfa_token, "code": codes[0]})
     _error(spent, 401, "invalid_token")
 
 
@@ -147,7 +145,9 @@ async def test_other_users_codes_and_tokens_open_nothing(
     await _enable(client, bob)
     bob_token = await _login(client, bob)
     for code in (_code(ann_secret, 1), ann_codes[0]):
-        response = await client.post("/auth/mfa/verify", json={"mfa_token": bob_token, "code": code})
+        response = await client.post(
+            "/auth/mfa/verify", json={"mfa_token": bob_token, "code": code}
+        )
         _error(response, 401, "invalid_mfa_code")
 
 
@@ -243,8 +243,10 @@ async def test_disable_needs_password_and_code(client: httpx.AsyncClient, factor
 
 async def test_enrol_twice_and_confirm_states(client: httpx.AsyncClient, factory: Factory) -> None:
     user = await factory.user()
-    _error(await client.post("/auth/mfa/totp/confirm", json={"code": "123456"}, headers=user.bearer),
-           409, "mfa_not_pending")  # fmt: skip
+    early = await client.post(
+        "/auth/mfa/totp/confirm", json={"code": "123456"}, headers=user.bearer
+    )
+    _error(early, 409, "mfa_not_pending")
     first = (await client.post("/auth/mfa/totp", headers=user.bearer)).json()["secret"]
     second = (await client.post("/auth/mfa/totp", headers=user.bearer)).json()["secret"]
     assert first != second
@@ -252,7 +254,9 @@ async def test_enrol_twice_and_confirm_states(client: httpx.AsyncClient, factory
         "/auth/mfa/totp/confirm", json={"code": _code(first)}, headers=user.bearer
     )
     _error(stale, 401, "invalid_mfa_code")
-    ok = await client.post("/auth/mfa/totp/confirm", json={"code": _code(second)}, headers=user.bearer)
+    ok = await client.post(
+        "/auth/mfa/totp/confirm", json={"code": _code(second)}, headers=user.bearer
+    )
     assert ok.status_code == 200
     _error(await client.post("/auth/mfa/totp", headers=user.bearer), 409, "mfa_already_enabled")
 

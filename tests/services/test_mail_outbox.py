@@ -6,9 +6,9 @@ import asyncio
 from datetime import timedelta
 from email.message import EmailMessage
 
-from homebase.app_state import AppState
 from sqlalchemy import func, select
 
+from homebase.app_state import AppState
 from homebase.core.smtp import SmtpConfig, SmtpSender
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
