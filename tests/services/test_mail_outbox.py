@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from email.message import EmailMessage
 
+import httpx
 from sqlalchemy import func, select
 
 from homebase.app_state import AppState
@@ -16,6 +17,7 @@ from homebase.models import AuditEvent
 from homebase.models.mail import OutboxMail
 from homebase.observability.mail_metrics import MAIL_DELIVERIES
 from homebase.services.mail_outbox import OutboxWorker, Retry, enqueue
+from tests.factories import Factory
 from tests.mail_server import MailBox
 
 SENDER = "Homebase <noreply@home.example.com>"
@@ -162,3 +164,50 @@ async def test_a_crashed_claim_is_taken_over_after_its_lease(
     assert len(await mail.deliver(utcnow() + worker.lease + timedelta(seconds=1))) == 1
     [row] = await _rows(state)
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_the_background_worker_sends_once_the_request_commits(
+    state: AppState, mail: MailBox
+) -> None:
+    """The worker loop of a running app: woken by the commit, not by its (long) interval."""
+    mail.mailer.start(interval=3600)
+    try:
+        async with session_scope(state.write_sessions) as session:
+            await mail.mailer.queue(
+                session,
+                kind="test",
+                locale="ru",
+                to_address="ann@example.com",
+                to_name="Ann",
+                user_id=None,
+                values={"link": "https://home.example.com"},
+            )
+        for _ in range(200):  # up to 10 s on a loaded machine; a bound, not a speed claim
+            if mail.server.delivered:
+                break
+            await asyncio.sleep(0.05)
+        [message] = mail.new()
+        assert message["Subject"] == "Тестовое письмо Homebase"
+    finally:
+        await mail.mailer.stop()
+
+
+async def test_admin_mail_view(
+    state: AppState, mail: MailBox, client: httpx.AsyncClient, factory: Factory
+) -> None:
+    admin, user = await factory.admin(), await factory.user()
+    mail.server.handler.reject.add("gone@example.com")
+    await _queue(state, 1, to="gone@example.com")
+    await _queue(state, 1)
+    await mail.deliver()
+    assert (await client.get("/admin/mail")).status_code == 401
+    assert (await client.get("/admin/mail", headers=user.bearer)).status_code == 403
+    failed = await client.get("/admin/mail", headers=admin.bearer)
+    assert failed.status_code == 200 and failed.headers["X-Total-Count"] == "1"
+    [row] = failed.json()
+    assert (row["to_address"], row["status"]) == ("gone@example.com", "failed")
+    assert "550" in row["last_error"] and "message" not in row
+    every = await client.get("/admin/mail?status=all", headers=admin.bearer)
+    assert {row["status"] for row in every.json()} == {"failed", "sent"}
+    bad = await client.get("/admin/mail?status=nope", headers=admin.bearer)
+    assert bad.status_code == 422
