@@ -75,6 +75,15 @@ async def get_client(request: Request) -> ClientInfo:
 ClientDep = Annotated[ClientInfo, Depends(get_client)]
 
 
+async def get_locale(request: Request) -> str:
+    """The language of the request (en, ru, uk), as the locale middleware negotiated it."""
+    return str(getattr(request.state, "locale", None) or app_state(request).settings.default_locale)
+
+
+# The language of what the request causes beyond its answer (a mail).
+LocaleDep = Annotated[str, Depends(get_locale)]
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     user: User
@@ -124,8 +133,8 @@ async def _authenticate(request: Request, session: AsyncSession, state: AppState
         except InvalidCredentials:
             await state.limiter.basic_failed(client.ip, login)
             raise
-        auth_service.check_password_login(
-            user, require_verified_email=state.settings.require_verified_email, basic=True
+        auth_service.check_basic_login(
+            user, require_verified_email=state.settings.require_verified_email
         )
         request.state.user_id = user.id
         return Principal(user, None)

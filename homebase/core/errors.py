@@ -206,6 +206,7 @@ class MfaBasicRefused(Unauthorized):
 class EmailNotVerified(Forbidden):
     code = "email_not_verified"
     message_key = "email_not_verified"
+    keeps_changes = True  # the fresh verification mail queued with the refusal
 
 
 class StateConflict(Conflict):

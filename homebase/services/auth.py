@@ -109,11 +109,11 @@ async def authenticate_basic(
     return user
 
 
-def check_password_login(user: User, *, require_verified_email: bool, basic: bool) -> None:
-    """After a right password: refuse what else the account requires. HTTP Basic sends only
-    the password, so an account with MFA is refused there (its app passwords still work);
-    with `require_verified_email`, an unproven address cannot log in."""
-    if basic and user.mfa_enabled:
+def check_basic_login(user: User, *, require_verified_email: bool) -> None:
+    """After a right Basic password: refuse what else the account requires. Basic sends only
+    the password, so an account with MFA is refused (its app passwords still work); with
+    `require_verified_email`, an unproven address is refused too."""
+    if user.mfa_enabled:
         raise MfaBasicRefused()
     if require_verified_email and user.email is not None and not user.email_verified:
         raise EmailNotVerified()

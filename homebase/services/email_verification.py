@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homebase.core.errors import StateConflict, TokenRejected
+from homebase.core.errors import EmailNotVerified, RateLimited, StateConflict, TokenRejected
+from homebase.core.ratelimit import RateLimiter
 from homebase.models import User
 from homebase.services import audit, one_time_tokens
 from homebase.services.audit import ClientInfo
@@ -47,6 +48,31 @@ async def request_verification(
         },
     )
     await audit.record(session, "email_verification.requested", client=client, user_id=user.id)
+
+
+async def ensure_verified_for_login(
+    session: AsyncSession,
+    mailer: Mailer,
+    limiter: RateLimiter,
+    user: User,
+    *,
+    locale: str,
+    ttl: timedelta,
+    client: ClientInfo,
+) -> None:
+    """With `require_verified_email`: refuse the login of an unproven address (403), and mail
+    a fresh link with the refusal, since such a user cannot log in to ask for one (within
+    the per-account limit of verification mails; none when mail is off)."""
+    if user.email is None or user.email_verified:
+        return
+    if mailer.configured:
+        try:
+            await limiter.verify_email(user.id)
+        except RateLimited:
+            pass
+        else:
+            await request_verification(session, mailer, user, locale=locale, ttl=ttl, client=client)
+    raise EmailNotVerified()
 
 
 async def verify(session: AsyncSession, token: str, client: ClientInfo) -> User:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from homebase.app_state import AppState
+from homebase.core.ratelimit import RateLimiter
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import OneTimeToken
@@ -187,11 +188,32 @@ async def test_login_requires_a_verified_email_when_configured(
     state.settings = settings.model_copy(update={"require_verified_email": True})
     try:
         body = {"email": user.email, "password": user.password}
-        _error(await client.post("/auth/login", json=body), 403, "email_not_verified")
+        refused = await client.post("/auth/login", json=body, headers={"Accept-Language": "uk"})
+        _error(refused, 403, "email_not_verified")
         _error(await client.get("/auth/me", headers=user.basic), 403, "email_not_verified")
-        await client.post("/auth/verify-email/request", headers=user.bearer)
+        # The refusal mails a fresh link: such a user cannot log in to ask for one.
         [message] = await mail.deliver()
+        assert message["Subject"] == SUBJECTS["uk"]
         await client.post("/auth/verify-email", json={"token": MailBox.token(message)})
         assert (await client.post("/auth/login", json=body)).status_code == 200
     finally:
         state.settings = settings
+
+
+async def test_refused_logins_mail_at_most_the_hourly_limit(
+    client: httpx.AsyncClient, factory: Factory, mail: MailBox, state: AppState
+) -> None:
+    user = await factory.user()
+    settings, limiter = state.settings, state.limiter
+    state.settings = settings.model_copy(
+        update={"require_verified_email": True, "rate_limit_enabled": True}
+    )
+    state.limiter = RateLimiter(state.settings)
+    try:
+        body = {"email": user.email, "password": user.password}
+        for _ in range(7):
+            _error(await client.post("/auth/login", json=body), 403, "email_not_verified")
+        assert len(await mail.deliver()) == 5
+    finally:
+        await state.limiter.reset()
+        state.settings, state.limiter = settings, limiter

@@ -12,6 +12,7 @@ from homebase.api.deps import (
     AuthDep,
     ClientDep,
     CurrentUser,
+    LocaleDep,
     ReadSessionDep,
     SessionDep,
     StateDep,
@@ -22,7 +23,7 @@ from homebase.schemas.auth import LoginRequest, RefreshRequest, SessionPublic, T
 from homebase.schemas.common import check_text
 from homebase.schemas.user import UserCreate, UserPublic
 from homebase.services import auth as auth_service
-from homebase.services import mfa_login
+from homebase.services import email_verification, mfa_login
 from homebase.services import users as user_service
 from homebase.services.audit import ClientInfo
 
@@ -51,6 +52,7 @@ async def _login(
     session: AsyncSession,
     state: AppState,
     client: ClientInfo,
+    locale: str,
 ) -> TokenPair:
     await state.limiter.login(client.ip, data.identifier)
     user = await auth_service.authenticate(
@@ -60,9 +62,16 @@ async def _login(
     # writing transaction takes one: a login holding two pooled connections at once could
     # exhaust the pool under a burst of logins.
     await reader.commit()
-    auth_service.check_password_login(
-        user, require_verified_email=state.settings.require_verified_email, basic=False
-    )
+    if state.settings.require_verified_email:
+        await email_verification.ensure_verified_for_login(
+            session,
+            state.mailer,
+            state.limiter,
+            user,
+            locale=locale,
+            ttl=state.settings.email_verification_ttl,
+            client=client,
+        )
     await mfa_login.require_second_factor(session, user, state.settings.mfa_token_ttl, client)
     return await auth_service.start_session(
         session, state.codec, user, client, state.settings.refresh_token_ttl
@@ -76,9 +85,10 @@ async def login(
     session: SessionDep,
     state: StateDep,
     client: ClientDep,
+    locale: LocaleDep,
 ) -> TokenPair:
     """Log in with `{email | username | login, password}`; returns an access/refresh pair."""
-    return await _login(data, reader, session, state, client)
+    return await _login(data, reader, session, state, client, locale)
 
 
 @router.post("/auth/token", response_model=TokenPair, responses=errors(401, 403, 422, 429))
@@ -89,10 +99,11 @@ async def token(
     session: SessionDep,
     state: StateDep,
     client: ClientDep,
+    locale: LocaleDep,
 ) -> TokenPair:
     """OAuth2 password flow (the form Swagger's Authorize button sends)."""
     data = LoginRequest(login=username, password=password)
-    return await _login(data, reader, session, state, client)
+    return await _login(data, reader, session, state, client, locale)
 
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=errors(401, 422, 429))
@@ -168,6 +179,7 @@ async def login_alias(
     session: SessionDep,
     state: StateDep,
     client: ClientDep,
+    locale: LocaleDep,
 ) -> TokenPair:
     """Alias of `POST /auth/login` for the Flask-era client."""
-    return await _login(data, reader, session, state, client)
+    return await _login(data, reader, session, state, client, locale)

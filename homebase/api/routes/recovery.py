@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 
-from homebase.api.deps import ClientDep, CurrentUser, SessionDep, StateDep
+from homebase.api.deps import ClientDep, CurrentUser, LocaleDep, SessionDep, StateDep
 from homebase.api.responses import errors
 from homebase.core.i18n import translate
 from homebase.schemas.auth import TokenPair
@@ -25,12 +25,8 @@ from homebase.services import email_verification, mfa, mfa_login, password_reset
 router = APIRouter(tags=["recovery"])
 
 
-def _locale(request: Request) -> str:
-    return str(getattr(request.state, "locale", "en"))
-
-
-def _accepted(request: Request, key: str) -> Accepted:
-    return Accepted(message=translate(key, _locale(request)))
+def _accepted(locale: str, key: str) -> Accepted:
+    return Accepted(message=translate(key, locale))
 
 
 @router.post(
@@ -40,7 +36,7 @@ def _accepted(request: Request, key: str) -> Accepted:
     responses=errors(401, 403, 409),
 )
 async def request_email_verification(
-    request: Request, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
+    locale: LocaleDep, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
 ) -> Accepted:
     """Mail the caller a link that proves their email address (503 when mail is off)."""
     await state.limiter.verify_email(user.id)
@@ -48,11 +44,11 @@ async def request_email_verification(
         session,
         state.mailer,
         user,
-        locale=_locale(request),
+        locale=locale,
         ttl=state.settings.email_verification_ttl,
         client=client,
     )
-    return _accepted(request, "verification_mail_queued")
+    return _accepted(locale, "verification_mail_queued")
 
 
 @router.post("/auth/verify-email", response_model=UserPublic, responses=errors(400))
@@ -69,7 +65,7 @@ async def verify_email(data: TokenBody, session: SessionDep, client: ClientDep) 
     responses=errors(429),
 )
 async def forgot_password(
-    request: Request,
+    locale: LocaleDep,
     data: ForgotPassword,
     background: BackgroundTasks,
     state: StateDep,
@@ -84,20 +80,20 @@ async def forgot_password(
         state.write_sessions,
         state.mailer,
         data.email,
-        locale=_locale(request),
+        locale=locale,
         ttl=state.settings.password_reset_ttl,
         client=client,
     )
-    return _accepted(request, "reset_mail_queued")
+    return _accepted(locale, "reset_mail_queued")
 
 
 @router.post("/auth/password/reset", response_model=Accepted, responses=errors(400))
 async def reset_password(
-    request: Request, data: ResetPassword, session: SessionDep, state: StateDep, client: ClientDep
+    locale: LocaleDep, data: ResetPassword, session: SessionDep, state: StateDep, client: ClientDep
 ) -> Accepted:
     """Set a new password with the token from the mail; every session and app password ends."""
     await password_reset.reset(session, state.hasher, data.token, data.new_password, client)
-    return _accepted(request, "password_reset_done")
+    return _accepted(locale, "password_reset_done")
 
 
 @router.post("/auth/mfa/totp", response_model=TotpEnrolment, responses=errors(401, 403, 409))
