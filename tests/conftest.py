@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from homebase.app_state import AppState
+from homebase.core.ratelimit import RateLimiter
 from homebase.core.smtp import SmtpConfig, SmtpSender
 from homebase.db.base import Base
 from homebase.main import create_app, start
@@ -112,3 +113,15 @@ async def mail(state: AppState) -> AsyncIterator[MailBox]:
     finally:
         state.mailer = original
         server.stop()
+
+
+@pytest.fixture
+async def rate_limits(state: AppState) -> AsyncIterator[RateLimiter]:
+    """Rate limits and the lock on (the shared test app runs without them)."""
+    original = state.limiter
+    state.limiter = RateLimiter(state.settings.model_copy(update={"rate_limit_enabled": True}))
+    try:
+        yield state.limiter
+    finally:
+        await state.limiter.reset()
+        state.limiter = original

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 import threading
@@ -14,6 +13,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.cli.server import free_port
 
 MAIL_FROM = "Homebase <noreply@home.example.com>"
 PUBLIC_URL = "https://home.example.com"
@@ -66,13 +67,6 @@ class Handler:
                 )
             )
         return "250 2.0.0 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class MailServer:

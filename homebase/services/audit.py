@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.models import AuditEvent
 from homebase.observability.metrics import observe_audit_event
+from homebase.services.paging import offset_page
 
 logger = logging.getLogger("homebase.audit")
 
@@ -65,10 +66,5 @@ async def list_events(
         query = query.where(AuditEvent.user_id == user_id)
     if event_type:
         query = query.where(AuditEvent.type == event_type)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total or 0)
+    order = (AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return await offset_page(session, query, order, limit, offset)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from email import message_from_string, policy
 from email.message import EmailMessage
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homebase.core.mail_messages import build_message, render
@@ -27,6 +27,7 @@ from homebase.db.base import utcnow
 from homebase.models.mail import OutboxMail
 from homebase.observability.mail_metrics import observe_delivery
 from homebase.services import audit
+from homebase.services.paging import offset_page
 
 logger = logging.getLogger("homebase.mail")
 
@@ -248,10 +249,5 @@ async def list_mails(
     query = select(OutboxMail)
     if status:
         query = query.where(OutboxMail.status == status)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total or 0)
+    order = (OutboxMail.created_at.desc(), OutboxMail.id.desc())
+    return await offset_page(session, query, order, limit, offset)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.cursor import CursorSpec, decode_cursor, encode_cursor
@@ -86,3 +86,17 @@ async def fetch_page(
     if page.cursor is None:
         return await _by_offset(session, query, listing, page)
     return await _by_cursor(session, query, listing, page.cursor, page.limit)
+
+
+async def offset_page(
+    session: AsyncSession,
+    query: Select[T],
+    order: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> tuple[list[T], int]:
+    """One page of `query` in `order`, by offset only, and the count of every matching row
+    (the listings without cursors: the audit trail, the mail outbox)."""
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(*order).limit(limit).offset(offset))
+    return list(rows), int(total or 0)

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import update
 
 from homebase.app_state import AppState
-from homebase.core.ratelimit import RateLimiter
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import OneTimeToken
@@ -200,20 +199,17 @@ async def test_login_requires_a_verified_email_when_configured(
         state.settings = settings
 
 
+@pytest.mark.usefixtures("rate_limits")
 async def test_refused_logins_mail_at_most_the_hourly_limit(
     client: httpx.AsyncClient, factory: Factory, mail: MailBox, state: AppState
 ) -> None:
     user = await factory.user()
-    settings, limiter = state.settings, state.limiter
-    state.settings = settings.model_copy(
-        update={"require_verified_email": True, "rate_limit_enabled": True}
-    )
-    state.limiter = RateLimiter(state.settings)
+    settings = state.settings
+    state.settings = settings.model_copy(update={"require_verified_email": True})
     try:
         body = {"email": user.email, "password": user.password}
         for _ in range(7):
             _error(await client.post("/auth/login", json=body), 403, "email_not_verified")
         assert len(await mail.deliver()) == 5
     finally:
-        await state.limiter.reset()
-        state.settings, state.limiter = settings, limiter
+        state.settings = settings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -12,7 +11,6 @@ import pytest
 
 from homebase.app_state import AppState
 from homebase.core import totp
-from homebase.core.ratelimit import RateLimiter
 from tests.factories import Factory, UserHandle
 
 
@@ -43,17 +41,6 @@ async def _login(client: httpx.AsyncClient, user: UserHandle, password: str | No
         "/auth/login", json={"email": user.email, "password": password or user.password}
     )
     return _error(response, 401, "mfa_required")["mfa_token"]
-
-
-@pytest.fixture
-async def limits(state: AppState) -> AsyncIterator[None]:
-    original = state.limiter
-    state.limiter = RateLimiter(state.settings.model_copy(update={"rate_limit_enabled": True}))
-    try:
-        yield
-    finally:
-        await state.limiter.reset()
-        state.limiter = original
 
 
 async def test_enrolment_gives_secret_uri_and_qr(
@@ -181,7 +168,7 @@ async def test_a_token_dies_after_five_wrong_codes(
     _error(late, 401, "invalid_token")
 
 
-@pytest.mark.usefixtures("limits")
+@pytest.mark.usefixtures("rate_limits")
 async def test_guesses_lock_the_second_factor(
     client: httpx.AsyncClient, factory: Factory, state: AppState
 ) -> None:

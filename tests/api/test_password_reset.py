@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -10,7 +9,6 @@ import pytest
 from sqlalchemy import select, update
 
 from homebase.app_state import AppState
-from homebase.core.ratelimit import RateLimiter
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import AuditEvent, OneTimeToken
@@ -28,18 +26,6 @@ SUBJECTS = {
 def _error(response: httpx.Response, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     assert (response.json()["result"], response.json()["code"]) == ("error", code)
-
-
-@pytest.fixture
-async def limits(state: AppState) -> AsyncIterator[None]:
-    """Rate limits on (the shared test app runs without them)."""
-    original = state.limiter
-    state.limiter = RateLimiter(state.settings.model_copy(update={"rate_limit_enabled": True}))
-    try:
-        yield
-    finally:
-        await state.limiter.reset()
-        state.limiter = original
 
 
 async def _forgot(client: httpx.AsyncClient, email: str, **headers: str) -> httpx.Response:
@@ -158,7 +144,7 @@ async def test_garbage_tokens(client: httpx.AsyncClient, token: str) -> None:
     assert response.json()["result"] == "error"
 
 
-@pytest.mark.usefixtures("limits")
+@pytest.mark.usefixtures("rate_limits")
 async def test_limit_per_address_counts_unknown_addresses_alike(
     client: httpx.AsyncClient, factory: Factory, mail: MailBox
 ) -> None:
@@ -169,7 +155,7 @@ async def test_limit_per_address_counts_unknown_addresses_alike(
     assert len(await mail.deliver()) == 3
 
 
-@pytest.mark.usefixtures("limits")
+@pytest.mark.usefixtures("rate_limits")
 async def test_limit_per_ip(client: httpx.AsyncClient, mail: MailBox) -> None:
     answers = [(await _forgot(client, f"user{n}@example.com")).status_code for n in range(11)]
     assert answers == [202] * 10 + [429]
