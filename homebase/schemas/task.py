@@ -63,6 +63,17 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _title_in_bounds(value: Any) -> Any:
+    """The declared `maxLength` holds for the title as sent, before it is trimmed."""
+    if isinstance(value, str) and len(value) > TITLE_MAX:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": TITLE_MAX},
+        )
+    return value
+
+
 def _blank_to_none(value: Any) -> Any:
     value = _strip(value)
     return None if value == "" else value
@@ -117,6 +128,7 @@ DueDate = Annotated[
 Title = Annotated[
     str,
     BeforeValidator(_strip),
+    BeforeValidator(_title_in_bounds),  # runs first: the last before-validator leads
     Field(min_length=1, max_length=TITLE_MAX),
     AfterValidator(_storable),
 ]
