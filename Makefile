@@ -7,7 +7,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint lint-containers format bench clean
+.PHONY: install system-deps run test lint lint-containers format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,15 @@ $(BENCH_STAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/homebase serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# System packages the tests need besides PostgreSQL and Redis: Debian's PgBouncer.
+system-deps:
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -qq pgbouncer >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; }; \
+	  else echo "make test needs PgBouncer: sudo apt-get install pgbouncer" >&2; exit 1; fi; }
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) lint-containers

@@ -61,7 +61,7 @@ class Report:
     def ratios(self, row: Row) -> dict[str, float | None]:
         if row.result is None or row.app in ("hello", "ref", "flask"):
             return {"hello": None, "ref": None, "flask": None}
-        ref_backend = row.backend if row.backend != "-" else "sqlite"
+        ref_backend = {"-": "sqlite", "pgbouncer": "postgresql"}.get(row.backend, row.backend)
         bases = {
             "hello": self.rps("hello.get"),
             "ref": self.rps(row.baseline, ref_backend) if row.baseline else None,

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios, seed, wrk
+from bench import interchange, scenarios, seed, wrk
 from bench.cpu import CpuWatch, settle
 from bench.data import PASSWORD
 from bench.report import NA_MISSING, Report, Row, targets, targets_text
 from bench.servers import Server, gunicorn_server, homebase_server, http, uvicorn_server
 from bench.wrk import Request
+from tests.pgbouncer import PgBouncer
 
 HERE = Path(__file__).resolve().parent
 TOKEN_USERS = 32  # distinct callers in the authenticated scripts
@@ -48,6 +49,8 @@ class Config:
     contacts_heavy: int
     contacts_per_user: int
     login_connections: int = 8
+    # PgBouncer's server connections: as many as Homebase's own pool would open.
+    pgbouncer_pool_size: int = 10
 
     @classmethod
     def make(cls, quick: bool) -> Config:
@@ -195,45 +198,61 @@ class Bench:
     # -- Homebase -------------------------------------------------------------------------
 
     def homebase(self, backend: str) -> None:
-        cfg = self.config
+        if backend == "pgbouncer":
+            bouncer = PgBouncer(pool_size=self.config.pgbouncer_pool_size)
+            try:
+                with self.database("postgresql", "homebase_bench") as url:
+                    self._homebase(backend, bouncer.url_for(url), {"HOMEBASE_DB_POOLER": backend})
+            finally:
+                bouncer.stop()
+            return
         with self.database(backend, "homebase_bench") as url:
-            env = {
-                "HOMEBASE_DATABASE_URL": url,
-                "HOMEBASE_SECRET_KEY": secrets.token_urlsafe(48),
-                "HOMEBASE_ENV": "production",
-                "HOMEBASE_RATE_LIMIT_ENABLED": "false",
-            }
-            seeded = asyncio.run(seed.seed_homebase(_settings(env), cfg.users, cfg.tasks_per_user))
-            with homebase_server(f"homebase-{backend}", self.workdir, env) as server:
-                server.database = _database_name(url)
-                ready = server.start()
-                print(f"  homebase ({backend}) ready in {ready:.2f} s", flush=True)
-                api = scenarios.Api(http("GET", server.url + "/openapi.json")[1]["paths"])
-                has_contacts = api.has("get", "/contacts") or api.has("get", "/contacts/birthdays")
-                seed_error = None
-                if backend == "postgresql" and has_contacts:
-                    started = time.perf_counter()
-                    heavy, per_user = cfg.contacts_heavy, cfg.contacts_per_user
-                    try:
-                        asyncio.run(seed.seed_contacts(url, seeded, heavy, per_user))
-                    except Exception as exc:  # reported in the contacts rows
-                        traceback.print_exc()
-                        seed_error = f"n/a (contacts seed failed: {str(exc)[:60]})"
-                    took = time.perf_counter() - started
-                    print(f"  seeded {sum(seeded.contacts.values()):,} contacts in {took:.0f} s")
-                callers = [*seeded.user_ids[:TOKEN_USERS], seeded.heavy_id]
-                who = scenarios.Callers(seeded, {})
-                tokens = _login(server.url, {uid: who.email(uid) for uid in callers})
-                who = scenarios.Callers(seeded, tokens)
-                for row, requests in scenarios.homebase(backend, api, who):
-                    self.measure(row, server, requests)
-                self.reads_under_login(backend, server, api, who)
-                if backend == "postgresql":
-                    batch = scenarios.contacts(api, who, cfg.contacts_heavy, cfg.contacts_per_user)
-                    for row, requests in batch:
-                        row.note = seed_error
-                        self.measure(row, server, None if seed_error else requests)
-                self.record_server(server)
+            self._homebase(backend, url, {})
+
+    def _homebase(self, backend: str, url: str, extra_env: dict[str, str]) -> None:
+        cfg = self.config
+        env = {
+            **extra_env,
+            "HOMEBASE_DATABASE_URL": url,
+            "HOMEBASE_SECRET_KEY": secrets.token_urlsafe(48),
+            "HOMEBASE_ENV": "production",
+            "HOMEBASE_RATE_LIMIT_ENABLED": "false",
+        }
+        seeded = asyncio.run(seed.seed_homebase(_settings(env), cfg.users, cfg.tasks_per_user))
+        with homebase_server(f"homebase-{backend}", self.workdir, env) as server:
+            server.database = _database_name(url)
+            ready = server.start()
+            print(f"  homebase ({backend}) ready in {ready:.2f} s", flush=True)
+            api = scenarios.Api(http("GET", server.url + "/openapi.json")[1]["paths"])
+            has_contacts = api.has("get", "/contacts") or api.has("get", "/contacts/birthdays")
+            seed_error = None
+            if backend == "postgresql" and has_contacts:
+                started = time.perf_counter()
+                heavy, per_user = cfg.contacts_heavy, cfg.contacts_per_user
+                try:
+                    asyncio.run(seed.seed_contacts(url, seeded, heavy, per_user))
+                except Exception as exc:  # reported in the contacts rows
+                    traceback.print_exc()
+                    seed_error = f"n/a (contacts seed failed: {str(exc)[:60]})"
+                took = time.perf_counter() - started
+                print(f"  seeded {sum(seeded.contacts.values()):,} contacts in {took:.0f} s")
+            callers = [*seeded.user_ids[:TOKEN_USERS], seeded.heavy_id]
+            who = scenarios.Callers(seeded, {})
+            tokens = _login(server.url, {uid: who.email(uid) for uid in callers})
+            who = scenarios.Callers(seeded, tokens)
+            for row, requests in scenarios.homebase(backend, api, who):
+                self.measure(row, server, requests)
+            self.reads_under_login(backend, server, api, who)
+            for row in interchange.one_shot_rows(backend, server.url, api, who):
+                self.report.add(row)
+            for row, requests in interchange.feed_scenarios(backend, server.url, api, who):
+                self.measure(row, server, requests)
+            if backend == "postgresql":
+                batch = scenarios.contacts(api, who, cfg.contacts_heavy, cfg.contacts_per_user)
+                for row, requests in batch:
+                    row.note = seed_error
+                    self.measure(row, server, None if seed_error else requests)
+            self.record_server(server)
 
     def reads_under_login(
         self, backend: str, server: Server, api: scenarios.Api, who: scenarios.Callers
@@ -297,6 +316,7 @@ class Bench:
             ("homebase sqlite", lambda: self.homebase("sqlite")),
             ("reference postgresql", lambda: self.plain("postgresql")),
             ("homebase postgresql", lambda: self.homebase("postgresql")),
+            ("homebase pgbouncer", lambda: self.homebase("pgbouncer")),
         ]
         failed = []
         for name, phase in phases:

@@ -21,10 +21,9 @@ from sqlalchemy import Column, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.data import FIRST_NAMES, LAST_NAMES, PASSWORD, tasks_for, user_email, user_name
-from homebase import models
 from homebase.core.config import Settings
 from homebase.core.security import PasswordHasher
-from homebase.db.migrate import create_all
+from homebase.db.migrate import migrate
 from homebase.db.session import create_engine
 from homebase.models import Contact, Task, User
 from homebase.models import contact as contact_model
@@ -67,7 +66,7 @@ async def seed_homebase(settings: Settings, users: int, tasks_per_user: int) -> 
     password_hash = PasswordHasher(settings).hash_sync(PASSWORD)  # one hash, shared: same cost
     engine = create_engine(settings)
     try:
-        await create_all(engine, models.metadata)
+        await migrate(settings)
         async with engine.begin() as connection:
             rows = [
                 {"name": user_name(i), "email": user_email(i), "password_hash": password_hash}
@@ -134,6 +133,8 @@ CONTACT_COLUMNS = {
     "search_text": "lower(first_name) || CAST(:sep AS text) || lower(last_name) "
     "|| CAST(:sep AS text) || lower(first_name || '.' || last_name || '.' || g) || '@example.com'",
     "user_id": "user_id",
+    "uid": "'seed-' || user_id || '-' || g",
+    "href": "'seed-' || user_id || '-' || g || '.vcf'",
     "version": "1",
     "created_at": "CAST(:now AS timestamptz)",
     "updated_at": "CAST(:now AS timestamptz)",

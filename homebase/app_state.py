@@ -11,6 +11,7 @@ from homebase.core.credential_cache import CredentialCache
 from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
 from homebase.db.session import create_engine, create_sessionmaker
+from homebase.services.accounts import Accounts
 from homebase.services.mail import Mailer
 
 
@@ -27,24 +28,43 @@ class AppState:
     limiter: RateLimiter
     credential_cache: CredentialCache
     mailer: Mailer
+    # The account and credential rules, holding the collaborators above (services/accounts.py).
+    accounts: Accounts
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         engine = create_engine(settings)
+        autocommit_reads = settings.db_pooler != "pgbouncer"
+        read_sessions = create_sessionmaker(engine, "read", autocommit_reads=autocommit_reads)
         write_sessions = create_sessionmaker(engine, "write")
+        hasher, codec, limiter = (
+            PasswordHasher(settings),
+            TokenCodec(settings),
+            RateLimiter(settings),
+        )
+        cache = CredentialCache(settings.secret, settings.basic_auth_cache_ttl.total_seconds())
+        mailer = Mailer.from_settings(settings, write_sessions)
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
-            read_sessions=create_sessionmaker(engine, "read"),
+            read_sessions=read_sessions,
             write_sessions=write_sessions,
-            hasher=PasswordHasher(settings),
-            codec=TokenCodec(settings),
-            limiter=RateLimiter(settings),
-            credential_cache=CredentialCache(
-                settings.secret, settings.basic_auth_cache_ttl.total_seconds()
+            hasher=hasher,
+            codec=codec,
+            limiter=limiter,
+            credential_cache=cache,
+            accounts=Accounts(
+                settings,
+                reads=read_sessions,
+                writes=write_sessions,
+                hasher=hasher,
+                codec=codec,
+                limiter=limiter,
+                credential_cache=cache,
+                mailer=mailer,
             ),
-            mailer=Mailer.from_settings(settings, write_sessions),
+            mailer=mailer,
         )
 
     async def close(self) -> None:

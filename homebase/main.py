@@ -10,22 +10,26 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from homebase import __version__, models
+from homebase import __version__
 from homebase.api import errors, middleware, openapi
 from homebase.api.middleware.observability import ObservabilityMiddleware
 from homebase.api.routes import (
+    account_export,
     admin,
     auth,
+    contact_cards,
     contacts,
+    feeds,
     recovery,
     system,
+    task_calendars,
     tasks,
     testing,
     users,
 )
 from homebase.app_state import AppState
 from homebase.core.config import Settings
-from homebase.db.migrate import create_all
+from homebase.db.migrate import migrate
 from homebase.db.session import session_scope
 from homebase.observability import metrics
 from homebase.services.bootstrap import ensure_admin
@@ -43,8 +47,15 @@ in the language of `Accept-Language` (en, ru, uk).
 
 
 async def start(state: AppState) -> None:
+    """Bring the database to the newest revision, then create the configured admin."""
     settings = state.settings
-    await create_all(state.engine, models.metadata)
+    outcome = await migrate(settings)
+    if outcome.adopted is not None:
+        logger.warning(
+            "database without a recorded revision adopted as revision %s", outcome.adopted
+        )
+    if outcome.before != outcome.after:
+        logger.info("database migrated from %s to %s", outcome.before or "empty", outcome.after)
     if settings.admin_email and settings.admin_password:
         async with session_scope(state.sessionmaker) as session:
             await ensure_admin(
@@ -79,7 +90,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.homebase = state
     errors.install(app)
     openapi.install(app)
-    for module in (auth, recovery, users, tasks, contacts, admin, system):
+    # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
+    modules = (
+        auth,
+        recovery,
+        account_export,
+        users,
+        contact_cards,
+        task_calendars,
+        tasks,
+        contacts,
+        feeds,
+        admin,
+        system,
+    )
+    for module in modules:
         app.include_router(module.router)
     app.include_router(auth.compat)
     app.include_router(system.docs_router)

@@ -22,7 +22,14 @@ from homebase.main import create_app, start
 from homebase.services.mail import Mailer
 from tests.factories import Factory
 from tests.mail_server import MAIL_FROM, PUBLIC_URL, MailBox, MailServer
-from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
+from tests.pgbouncer import PgBouncer, PgBouncerError
+from tests.support import (
+    API_BACKENDS,
+    BACKENDS,
+    create_pg_database,
+    drop_pg_database,
+    make_settings,
+)
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +37,62 @@ def tmp_session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("homebase")
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_session_dir: Path) -> AsyncIterator[str]:
-    """A fresh, empty database for this run, per backend."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The API suite (tests/api) also runs through PgBouncer; elsewhere that backend would
+    only repeat PostgreSQL's runs. One `database_url` fixture serves both, so that every
+    session-wide app and its database stay one pair."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        pooled = callspec is not None and callspec.params.get("database_url") == "pgbouncer"
+        (drop if pooled and not item.nodeid.startswith("tests/api/") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def pgbouncer() -> Iterator[PgBouncer]:
+    """A PgBouncer in transaction pooling mode in front of the test server (started once)."""
+    try:
+        bouncer = PgBouncer()
+    except PgBouncerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield bouncer
+    finally:
+        bouncer.stop()
+
+
+async def open_database(request: pytest.FixtureRequest, folder: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on the backend named by the fixture's parameter: `sqlite`,
+    `postgresql`, or `pgbouncer` (PostgreSQL reached through PgBouncer)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_session_dir / 'api.db'}"
+        yield f"sqlite:///{folder / 'api.db'}"
+        return
+    name, url = await create_pg_database()
+    try:
+        if request.param == "pgbouncer":
+            url = request.getfixturevalue("pgbouncer").url_for(url)
+        yield url
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.fixture(scope="session", params=API_BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_session_dir: Path) -> AsyncIterator[str]:
+    """A fresh, empty database for this run, per backend (PgBouncer: tests/api only)."""
+    async for url in open_database(request, tmp_session_dir):
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def migration_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """An empty database of its own, for a test that migrates it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
     name, url = await create_pg_database()
     try:
@@ -102,7 +160,8 @@ async def mail(state: AppState) -> AsyncIterator[MailBox]:
     """A real SMTP server, and the app's mailer pointed at it (its worker is run by hand)."""
     server = MailServer().start()
     original = state.mailer
-    state.mailer = Mailer(
+    # The account manager mails too (the refused login of an unverified address).
+    state.mailer = state.accounts.mailer = Mailer(
         state.write_sessions,
         sender_address=MAIL_FROM,
         public_url=PUBLIC_URL,
@@ -111,7 +170,7 @@ async def mail(state: AppState) -> AsyncIterator[MailBox]:
     try:
         yield MailBox(server, state.mailer)
     finally:
-        state.mailer = original
+        state.mailer = state.accounts.mailer = original
         server.stop()
 
 
@@ -119,9 +178,13 @@ async def mail(state: AppState) -> AsyncIterator[MailBox]:
 async def rate_limits(state: AppState) -> AsyncIterator[RateLimiter]:
     """Rate limits and the lock on (the shared test app runs without them)."""
     original = state.limiter
-    state.limiter = RateLimiter(state.settings.model_copy(update={"rate_limit_enabled": True}))
+    limiter = RateLimiter(state.settings.model_copy(update={"rate_limit_enabled": True}))
+    # The account manager holds the limiter and the lock too (services/accounts.py).
+    state.limiter = state.accounts.limiter = limiter
+    state.accounts.lockout = limiter.lockout
     try:
-        yield state.limiter
+        yield limiter
     finally:
-        await state.limiter.reset()
-        state.limiter = original
+        await limiter.reset()
+        state.limiter = state.accounts.limiter = original
+        state.accounts.lockout = original.lockout

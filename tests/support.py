@@ -17,6 +17,12 @@ BACKENDS = [
     for name in os.environ.get("HOMEBASE_TEST_BACKENDS", "sqlite,postgresql").split(",")
     if name
 ]
+# The API suite also runs through PgBouncer (tests/api/conftest.py) wherever PostgreSQL runs.
+API_BACKENDS = BACKENDS + (
+    ["pgbouncer"] if "postgresql" in BACKENDS and "pgbouncer" not in BACKENDS else []
+)
+# Databases reached through PgBouncer: their settings say so (`make_settings`).
+POOLED_URLS: set[str] = set()
 REDIS_URL = os.environ.get("HOMEBASE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
@@ -31,6 +37,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "rate_limit_enabled": False,
         "log_json": False,
     }
+    if database_url in POOLED_URLS:
+        values["db_pooler"] = "pgbouncer"
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -17,7 +17,13 @@ from homebase.core.errors import AdminRequired, FieldError, InvalidCredentials, 
 from homebase.db.session import session_scope
 from homebase.models import User
 from homebase.schemas.common import MAX_ID
-from homebase.services import auth as auth_service
+from homebase.services.accounts import (
+    Accounts,
+    BasicCredential,
+    BearerCredential,
+    Credential,
+    Principal,
+)
 from homebase.services.audit import ClientInfo
 from homebase.services.paging import PageRequest
 
@@ -48,17 +54,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with session_scope(app_state(request).read_sessions) as session:
-        yield session
-
-
-# A second session, outside the request's writing transaction, for slow work that must not
-# hold SQLite's write lock (verifying a password at login); its single-row writes (the audit
-# event of a failure, a re-hash) commit by themselves.
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
-
-
 def client_info(request: Request) -> ClientInfo:
     return ClientInfo(
         ip=getattr(request.state, "client_ip", None)
@@ -84,10 +79,12 @@ async def get_locale(request: Request) -> str:
 LocaleDep = Annotated[str, Depends(get_locale)]
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    user: User
-    session_id: str | None  # None for Basic credentials
+async def get_accounts(request: Request) -> Accounts:
+    return app_state(request).accounts
+
+
+# The account manager (services/accounts.py): sign-up, sign-in, credentials, unlocking.
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 
 
 def parse_basic(value: str) -> tuple[str, str] | None:
@@ -101,58 +98,40 @@ def parse_basic(value: str) -> tuple[str, str] | None:
     return login, password
 
 
-async def _authenticate(request: Request, session: AsyncSession, state: AppState) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, credentials = header.partition(" ")
-    scheme = scheme.lower()
-    if scheme == "bearer" and credentials.strip():
-        user, session_id = await auth_service.user_for_access_token(
-            session, state.codec, credentials.strip()
-        )
-        request.state.user_id = user.id
-        return Principal(user, session_id)
-    if scheme == "basic" and credentials.strip():
-        parsed = parse_basic(credentials)
+def credential_of(request: Request) -> Credential:
+    """The credential in the `Authorization` header (the transport); the manager decides
+    what it proves."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    scheme, value = scheme.lower(), value.strip()
+    if scheme == "bearer" and value:
+        return BearerCredential(value)
+    if scheme == "basic" and value:
+        parsed = parse_basic(value)
         if parsed is None:
             raise InvalidCredentials()
-        login, password = parsed
-        client = client_info(request)
-        # Only failures count: a valid user's script may call GET endpoints with Basic
-        # credentials as often as it likes; a guesser is stopped by the failure budget.
-        await state.limiter.check_basic(client.ip, login)
-        try:
-            user = await auth_service.authenticate_basic(
-                session,
-                state.hasher,
-                state.credential_cache,
-                login,
-                password,
-                client,
-                state.limiter.lockout,
-            )
-        except InvalidCredentials:
-            await state.limiter.basic_failed(client.ip, login)
-            raise
-        auth_service.check_basic_login(
-            user, require_verified_email=state.settings.require_verified_email
-        )
-        request.state.user_id = user.id
-        return Principal(user, None)
+        return BasicCredential(*parsed)
     raise Unauthorized()
+
+
+async def _authenticate(request: Request, session: AsyncSession) -> Principal:
+    accounts = app_state(request).accounts
+    principal = await accounts.authenticate(session, credential_of(request), client_info(request))
+    request.state.user_id = principal.user.id
+    return principal
 
 
 # The routes that depend on these are marked in the OpenAPI document as taking Basic or
 # Bearer credentials (see `routers/openapi.py`); the header is read here, once.
 async def current_auth(request: Request, session: SessionDep) -> Principal:
     """The caller, from `Authorization: Bearer <access token>` or `Basic <login:password>`."""
-    return await _authenticate(request, session, app_state(request))
+    return await _authenticate(request, session)
 
 
 async def optional_auth(request: Request, session: SessionDep) -> Principal | None:
     """The caller when credentials are given, else None (for routes open to anyone)."""
     if not request.headers.get("authorization", "").strip():
         return None
-    return await _authenticate(request, session, app_state(request))
+    return await _authenticate(request, session)
 
 
 OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    StatementError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -161,6 +162,15 @@ async def overflow_error(request: Request, exc: Exception) -> JSONResponse:
     return envelope(422, "validation_error", translate("validation_error", _locale(request)))
 
 
+async def statement_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value SQLAlchemy could not bind: it wraps the OverflowError of a number or a moment
+    out of the driver's range (the bare `OverflowError` handler never sees it)."""
+    assert isinstance(exc, StatementError)
+    if isinstance(exc.orig, OverflowError):
+        return await overflow_error(request, exc.orig)
+    return await unexpected_error(request, exc)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return envelope(500, "internal_error", translate("internal_error", _locale(request)))
@@ -179,4 +189,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeout, database_error)
     app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(OverflowError, overflow_error)
+    app.add_exception_handler(StatementError, statement_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -13,7 +13,7 @@ _DESCRIPTIONS = {
     404: "Not found (or not yours)",
     409: "Conflicts with existing data",
     412: "The resource changed since the ETag given in If-Match",
-    413: "Body over 1 MiB",
+    413: "Body over the size limit (HOMEBASE_MAX_BODY_BYTES)",
     422: "Invalid payload",
     429: "Too many requests; see Retry-After",
     503: "Database unavailable",
@@ -21,7 +21,8 @@ _DESCRIPTIONS = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` entry for the given error statuses (422 and 503 are always possible).
+    """The `responses=` entry for the given error statuses, plus 503 (any route may lose the
+    database); 422 is listed only where a route takes input.
 
     Where credentials are checked (401), 429 is possible too: Basic credentials are refused
     while their failure budget is spent or their account is locked."""

@@ -112,20 +112,24 @@ def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from alembic.util import CommandError
-    from sqlalchemy.exc import DBAPIError
-
-    from homebase.db.migrate import upgrade
+    from homebase.db.migrate import MigrationError, RevisionRefused, migrate
 
     try:
-        upgrade(settings, args.revision)
-    except CommandError as exc:
+        outcome = asyncio.run(
+            migrate(settings, args.revision, allow_downgrade=args.allow_downgrade)
+        )
+    except RevisionRefused as exc:
         error(str(exc))
         return USAGE
-    except (DBAPIError, OSError) as exc:
-        error(f"the database is unavailable ({type(exc).__name__})")
+    except MigrationError as exc:
+        error(str(exc))
         return FAILED
-    print(f"database migrated to {args.revision}")
+    if outcome.adopted is not None:
+        print(f"adopted the database as revision {outcome.adopted} (none was recorded)")
+    if outcome.before == outcome.after:
+        print(f"database already at revision {outcome.after or 'base'}")
+    else:
+        print(f"database migrated from {outcome.before or 'empty'} to {outcome.after or 'base'}")
     return OK
 
 
@@ -153,8 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--name")
     admin.set_defaults(handler=_create_admin)
 
-    migrate = commands.add_parser("migrate", help="apply the Alembic migrations")
+    migrate = commands.add_parser(
+        "migrate", help="bring the database to a revision (default: the newest)"
+    )
     migrate.add_argument("revision", nargs="?", default="head")
+    migrate.add_argument(
+        "--allow-downgrade",
+        action="store_true",
+        help="run downgrades when REVISION is older than the database (may drop data)",
+    )
     migrate.set_defaults(handler=_migrate)
 
     users_command.add_parser(commands)

@@ -53,14 +53,17 @@ def run_in_session(
         from sqlalchemy.exc import DBAPIError
         from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-        from homebase import models
         from homebase.app_state import AppState
-        from homebase.db.migrate import create_all
+        from homebase.db.migrate import MigrationError, migrate
         from homebase.db.session import session_scope
 
+        try:
+            await migrate(settings)
+        except MigrationError as exc:
+            error(str(exc))
+            return FAILED, None
         state = AppState.build(settings)
         try:
-            await create_all(state.engine, models.metadata)
             async with session_scope(state.sessionmaker) as session:
                 result = await work(state, session)
         except FieldError as exc:

@@ -1,4 +1,4 @@
-"""`homebase users list | activate | deactivate | reset-password | reset-mfa`."""
+"""`homebase users list | activate | deactivate | reset-password | unlock | reset-mfa`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from homebase.cli.common import OK, run_in_session, validation_failed
+from homebase.cli.common import FAILED, OK, error, run_in_session, validation_failed
 from homebase.core.config import Settings
 
 if TYPE_CHECKING:
@@ -104,6 +104,32 @@ def _reset_mfa(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def _unlock(args: argparse.Namespace, settings: Settings) -> int:
+    from homebase.services import user_admin
+
+    if not settings.redis_url:
+        # Without Redis, failure counts and locks live in each server process's memory,
+        # out of this command's reach.
+        error(
+            "locks are kept in the server's memory without HOMEBASE_REDIS_URL: "
+            "use POST /admin/users/{id}/unlock, or restart the server"
+        )
+        return FAILED
+
+    async def work(state: AppState, session: AsyncSession) -> tuple[User, bool]:
+        user = await user_admin.find_user(session, args.user)
+        was_locked = await state.accounts.unlock(session, user.id, user_admin.OPERATOR, actor=None)
+        return user, was_locked
+
+    code, result = run_in_session(settings, work)
+    if result is None:
+        return code
+    user, was_locked = result
+    state_text = "unlocked" if was_locked else "was not locked (failure count cleared)"
+    print(f"user {user.id} ({user.email or user.username}) {state_text}")
+    return OK
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -149,3 +175,8 @@ def add_parser(commands: Any) -> None:
     )
     mfa.add_argument("user", help="user id, email or username")
     mfa.set_defaults(handler=_reset_mfa)
+    unlock = actions.add_parser(
+        "unlock", help="end the lock set by failed logins (needs HOMEBASE_REDIS_URL)"
+    )
+    unlock.add_argument("user", help="user id, email or username")
+    unlock.set_defaults(handler=_unlock)

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     secret_file: Path | None = None
     previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
+    # Connections to Redis per worker; a request that finds them all busy waits for one up to
+    # `redis_pool_timeout` seconds (then 503) instead of failing at once.
+    redis_max_connections: int = Field(default=200, ge=1)
+    redis_pool_timeout: float = Field(default=5.0, gt=0)
     access_token_ttl: timedelta = timedelta(minutes=15)
     refresh_token_ttl: timedelta = timedelta(days=30)
     admin_email: str | None = None
@@ -80,7 +84,9 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None
     smtp_timeout: float = Field(default=20.0, gt=0)
     mail_from: str | None = None
-    # The address users reach Homebase at; every link in a mail starts with it.
+    # The address users reach Homebase at (e.g. https://home.example.org): every link in a
+    # mail starts with it, and so do other links given out (calendar feed URLs; those are
+    # relative when it is unset).
     public_url: str | None = None
     # Seconds between two passes of the outbox worker over due mails (0: no worker here).
     mail_worker_interval: float = Field(default=5.0, ge=0)
@@ -95,7 +101,14 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout: float = Field(default=3.0, gt=0)
+    # "pgbouncer": PostgreSQL is reached through PgBouncer in transaction pooling mode (no
+    # cached or reused prepared statement names, every statement inside a transaction).
+    db_pooler: Literal["none", "pgbouncer"] = "none"
     max_body_bytes: int = 1024 * 1024
+    # vCard / iCalendar imports (`POST /contacts/import`, `/tasks/import`): a whole address
+    # book is larger than a JSON body, and each import holds at most this many cards or tasks.
+    max_import_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_import_items: int = Field(default=10_000, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 

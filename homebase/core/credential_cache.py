@@ -2,10 +2,11 @@
 
 Without it every Basic request pays a full argon2 verify (~22 ms of CPU). An entry maps a keyed
 hash of `login:password` to the user it proved, with a short TTL. It holds no password: the key
-is an HMAC under the server's secret. Each entry also remembers a fingerprint of the password
-hash it was verified against, and a hit counts only while the user's current hash still has that
-fingerprint — so a password change (new salt, new hash) drops it at once in every worker, with
-no cross-process messaging.
+is an HMAC under the server's secret. Each entry also remembers a fingerprint of the credentials
+it was verified against — the password hash, the email and the username — and a hit counts only
+while the user's current row still has that fingerprint: a password change (new salt, new hash)
+or a change of either login identifier drops it at once in every worker, with no cross-process
+messaging.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 
-def hash_fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+def credential_fingerprint(password_hash: str, email: str | None, username: str | None) -> str:
+    """What a cached pair was verified against; any change to one of them ends the pair."""
+    material = "\x00".join((password_hash, email or "", username or ""))
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
 class CachedCredential:
     user_id: int
-    hash_fingerprint: str
+    fingerprint: str
     expires_at: float
 
 
@@ -52,12 +55,10 @@ class CredentialCache:
             return None
         return entry
 
-    def put(self, key: str, user_id: int, password_hash: str) -> None:
+    def put(self, key: str, user_id: int, fingerprint: str) -> None:
         if not self.enabled:
             return
-        self._entries[key] = CachedCredential(
-            user_id, hash_fingerprint(password_hash), time.monotonic() + self._ttl
-        )
+        self._entries[key] = CachedCredential(user_id, fingerprint, time.monotonic() + self._ttl)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)

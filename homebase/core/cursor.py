@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from homebase.core.errors import FieldError
@@ -109,6 +109,12 @@ def _typed(value: Any, key: KeyType) -> CursorValue:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(value)
+    # Stored and compared in UTC: an offset that carries the moment past year 1 or 9999 is
+    # no moment a row can have (and overflows the driver's conversion).
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(value) from None
     return moment
 
 

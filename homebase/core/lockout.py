@@ -5,11 +5,15 @@ worker). At `lockout_threshold` failures the account is locked for `lockout_dura
 failure after a lock has expired doubles the next one, up to `lockout_max_duration`. A
 successful login clears the count. Unknown logins are counted and locked the same way, so a
 lock says nothing about whether an account exists.
+
+An attempt is counted *before* its password is verified (`begin`), with one atomic increment:
+a burst of concurrent guesses cannot all pass the lock check before any of them is counted.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from limits.aio.storage import Storage
 
@@ -24,6 +28,15 @@ def lock_seconds(failures: int, threshold: int, base: float, ceiling: float) -> 
         return 0
     doublings = min(failures - threshold, 32)
     return int(max(1.0, min(base * 2**doublings, ceiling)))
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One login attempt in flight: already counted as a failure until it succeeds."""
+
+    account: str
+    # The lock this attempt took in advance, as it would start one if it failed (0: none).
+    locked_for: int = 0
 
 
 class Lockout:
@@ -42,28 +55,49 @@ class Lockout:
             return f"user:{user_id}"
         return "login:" + account_key(login)
 
+    async def _refuse(self, lock: str) -> AccountLocked:
+        expiry = await guarded(lambda: self.storage.get_expiry(lock))
+        return AccountLocked(int(expiry - time.time()) + 1)
+
     async def ensure_unlocked(self, account: str) -> None:
         """Raise AccountLocked (429 with Retry-After) while `account` is locked."""
         if not self.enabled:
             return
         lock = f"lockout/lock/{account}"
         if await guarded(lambda: self.storage.get(lock)) > 0:
-            expiry = await guarded(lambda: self.storage.get_expiry(lock))
-            raise AccountLocked(int(expiry - time.time()) + 1)
+            raise await self._refuse(lock)
 
-    async def failed(self, account: str) -> int:
-        """Count a failed attempt; return the seconds of the lock it starts (0 if none)."""
+    async def begin(self, account: str) -> Attempt:
+        """Count an attempt on `account` before its password is verified.
+
+        The attempt that would start a lock if it failed takes the lock now (an atomic
+        increment: exactly one attempt owns it); any other attempt that arrives meanwhile is
+        refused unverified, and uncounted. So no more than `lockout_threshold` guesses are
+        ever verified before a lock, however many arrive at once."""
         if not self.enabled:
-            return 0
-        failures = await guarded(
-            lambda: self.storage.incr(f"lockout/failures/{account}", int(self.ceiling) + 1)
-        )
+            return Attempt(account)
+        await self.ensure_unlocked(account)
+        failures_key, lock = f"lockout/failures/{account}", f"lockout/lock/{account}"
+        keep = int(self.ceiling) + 1
+        failures = await guarded(lambda: self.storage.incr(failures_key, keep))
         seconds = lock_seconds(failures, self.threshold, self.base, self.ceiling)
-        if seconds:
-            await guarded(lambda: self.storage.incr(f"lockout/lock/{account}", seconds))
-        return seconds
+        if seconds and await guarded(lambda: self.storage.incr(lock, seconds)) > 1:
+            await guarded(lambda: self.storage.incr(failures_key, keep, amount=-1))
+            raise await self._refuse(lock)
+        return Attempt(account, seconds)
 
-    async def succeeded(self, account: str) -> None:
+    async def succeeded(self, attempt: Attempt) -> None:
+        """The attempt proved the password: the count starts again, a lock it took ends."""
         if not self.enabled:
             return
+        await guarded(lambda: self.storage.clear(f"lockout/failures/{attempt.account}"))
+        if attempt.locked_for:
+            await guarded(lambda: self.storage.clear(f"lockout/lock/{attempt.account}"))
+
+    async def unlock(self, account: str) -> bool:
+        """End a lock and forget the failures (an operator's way out); True if it was locked."""
+        lock = f"lockout/lock/{account}"
+        was_locked = await guarded(lambda: self.storage.get(lock)) > 0
+        await guarded(lambda: self.storage.clear(lock))
         await guarded(lambda: self.storage.clear(f"lockout/failures/{account}"))
+        return was_locked

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from limits.aio.storage import MemoryStorage, Storage
 from limits.errors import StorageError
 from limits.storage import storage_from_string
+from redis.asyncio import BlockingConnectionPool
 
 from homebase.core.config import Settings
 from homebase.core.errors import ServiceUnavailable
@@ -21,11 +22,20 @@ T = TypeVar("T")
 def create_storage(settings: Settings) -> Storage:
     if not settings.redis_url:
         return MemoryStorage()
+    # redis-py's default pool refuses a request the moment its 100 connections are busy: a
+    # burst of logins would be a 503. A sized pool that waits briefly absorbs the burst.
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_timeout,
+    )
+    options: dict[str, Any] = {"connection_pool": pool}  # typed by limits as scalars only
     storage = storage_from_string(
         "async+" + settings.redis_url,
         implementation="redispy",
         key_prefix=f"{settings.rate_limit_key_prefix}:limits",
         wrap_exceptions=True,
+        **options,
     )
     assert isinstance(storage, Storage)
     return storage

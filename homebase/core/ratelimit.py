@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from functools import partial
 
 from limits import RateLimitItem, parse
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from homebase.core.config import Settings
 from homebase.core.errors import RateLimited
@@ -24,6 +25,8 @@ class RateLimiter:
         self.enabled = settings.rate_limit_enabled
         self.storage = create_storage(settings)
         self._limiter = MovingWindowRateLimiter(self.storage)
+        # The failure budget of HTTP Basic: a counter, so a slot taken can be handed back.
+        self._budget = FixedWindowRateLimiter(self.storage)
         self.login_per_ip = parse(settings.rate_limit_login_per_ip)
         self.login_per_account = parse(settings.rate_limit_login_per_account)
         self.register_per_ip = parse(settings.rate_limit_register_per_ip)
@@ -44,13 +47,6 @@ class RateLimiter:
         if not self.enabled:
             return
         if not await guarded(lambda: self._limiter.hit(item, *keys)):
-            raise RateLimited(await guarded(lambda: self._retry_after(item, *keys)))
-
-    async def check(self, item: RateLimitItem, *keys: str) -> None:
-        """Raise RateLimited when `item` is spent for `keys`, without counting this request."""
-        if not self.enabled:
-            return
-        if not await guarded(lambda: self._limiter.test(item, *keys)):
             raise RateLimited(await guarded(lambda: self._retry_after(item, *keys)))
 
     async def login(self, ip: str | None, login: str) -> None:
@@ -78,29 +74,57 @@ class RateLimiter:
     async def mfa(self, ip: str | None) -> None:
         await self.hit(self.mfa_per_ip, "mfa-ip", ip or "unknown")
 
-    async def check_basic(self, ip: str | None, login: str) -> None:
-        """Before Basic credentials are verified: refuse an IP or a login whose *failure*
-        budget is spent. Successful Basic requests never count (see `basic_failed`)."""
-        await self.check(self.login_per_ip, "basic-fail-ip", ip or "unknown")
-        await self.check(self.login_per_account, "basic-fail-account", account_key(login))
+    def _basic_budget(self, ip: str | None, login: str) -> list[tuple[RateLimitItem, str, str]]:
+        return [
+            (self.login_per_ip, "basic-fail-ip", ip or "unknown"),
+            (self.login_per_account, "basic-fail-account", account_key(login)),
+        ]
 
-    async def basic_failed(self, ip: str | None, login: str) -> None:
+    async def reserve_failure(self, ip: str | None, login: str) -> None:
+        """Before a password is verified: take one slot of the IP's and of the login's
+        failure budget, or raise RateLimited when either is spent.
+
+        Taken first and atomically, so a burst of concurrent guesses cannot all pass a check
+        before any failure is counted; a password that proves right hands its slots back
+        (`refund_failure`), so successes never count."""
         if not self.enabled:
             return
-        await guarded(
-            lambda: self._limiter.hit(self.login_per_ip, "basic-fail-ip", ip or "unknown")
-        )
-        await guarded(
-            lambda: self._limiter.hit(
-                self.login_per_account, "basic-fail-account", account_key(login)
+        taken: list[tuple[RateLimitItem, str, str]] = []
+        for slot in self._basic_budget(ip, login):
+            allowed = await guarded(partial(self._budget.hit, *slot))
+            taken.append(slot)
+            if not allowed:
+                await self._hand_back(taken)
+                stats = await guarded(partial(self._budget.get_window_stats, *slot))
+                raise RateLimited(int(stats.reset_time - time.time()) + 1)
+
+    async def refund_failure(self, ip: str | None, login: str) -> None:
+        """The slots `reserve_failure` took, back: the password was right."""
+        if self.enabled:
+            await self._hand_back(self._basic_budget(ip, login))
+
+    async def _hand_back(self, slots: list[tuple[RateLimitItem, str, str]]) -> None:
+        for slot in slots:
+            await guarded(partial(self._budget.hit, *slot, cost=-1))
+
+    async def forget_account(self, *logins: str) -> None:
+        """Clear the per-login budgets of these logins (an operator unlocking an account)."""
+        for login in logins:
+            key = account_key(login)
+            await guarded(
+                partial(self._limiter.clear, self.login_per_account, "login-account", key)
             )
-        )
+            await guarded(
+                partial(self._budget.clear, self.login_per_account, "basic-fail-account", key)
+            )
 
     async def close(self) -> None:
         """Close the Redis connections, if any (the memory store holds none)."""
         client = getattr(getattr(self.storage, "bridge", None), "storage", None)
         if client is not None and hasattr(client, "aclose"):
             await client.aclose()
+            # The pool was handed to the client (rate_storage.py), so the client leaves it open.
+            await client.connection_pool.disconnect()
 
     async def reset(self) -> None:
         """Forget every counter (tests). The memory store's expiry task is stopped first: it

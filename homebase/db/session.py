@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import os
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -17,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from homebase.core.config import Settings
 from homebase.core.errors import AppError
@@ -45,11 +49,13 @@ def async_url(database_url: str) -> URL:
 SQLITE_BEGIN = "homebase_sqlite_begin"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: ConnectionPoolEntry, *, foreign_keys: bool = True
+) -> None:
     # The driver's own implicit BEGIN is turned off: `_sqlite_begin` issues it instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -75,29 +81,110 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _private(path: str) -> str:
+    """Create the SQLite file owner-only (0600) before SQLite does: it holds password hashes,
+    and SQLite gives its -wal and -shm files the database file's permissions."""
+    if path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    return path
+
+
+async def _connect_sqlite(path: str) -> sqlite_driver.InlineConnection:
+    return await sqlite_driver.connect(_private(path))
+
+
+def _sqlite_engine(url: URL, *, migrations: bool = False, **options: Any) -> AsyncEngine:
+    engine = create_async_engine(
+        url, async_creator=partial(_connect_sqlite, url.database or ":memory:"), **options
+    )
+    pragmas = partial(_sqlite_pragmas, foreign_keys=not migrations)
+    event.listen(engine.sync_engine, "connect", pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(
-            url,
-            async_creator=partial(sqlite_driver.connect, url.database or ":memory:"),
-            pool_size=settings.db_pool_size,
-            max_overflow=10,
-        )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
+        return _sqlite_engine(url, pool_size=settings.db_pool_size, max_overflow=10)
+    url, connect_args = postgres_connection(url, settings)
     engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=10,
         pool_timeout=settings.db_connect_timeout,
-        connect_args={"timeout": settings.db_connect_timeout, "command_timeout": 30},
+        connect_args=connect_args,
     )
     dialect = engine.sync_engine.dialect
     event.listen(engine.sync_engine.pool, "checkout", partial(_ping_if_idle, dialect))
     event.listen(engine.sync_engine.pool, "checkin", _mark_used)
     return engine
+
+
+def postgres_connection(url: URL, settings: Settings) -> tuple[URL, dict[str, Any]]:
+    """The URL and asyncpg arguments for PostgreSQL: TLS mode, time-outs, and what PgBouncer's
+    transaction pooling needs (`HOMEBASE_DB_POOLER=pgbouncer`)."""
+    url, ssl = tls_mode(url)
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout,
+        "command_timeout": 30,
+        "ssl": ssl,
+    }
+    if settings.db_pooler == "pgbouncer":
+        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
+    return url, connect_args
+
+
+SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+
+
+def tls_mode(url: URL) -> tuple[URL, str]:
+    """The URL without `sslmode`, and the TLS mode to connect with.
+
+    `?sslmode=` is honoured as libpq defines it. Without it, a server on the loopback
+    interface or a Unix socket is reached in plain text (asyncpg's own default, "prefer",
+    would try a TLS handshake first on every new connection), and any other host with
+    "prefer", as libpq does.
+    """
+    mode = url.query.get("sslmode")
+    if isinstance(mode, tuple):
+        mode = mode[-1]
+    if mode is not None:
+        if mode not in SSL_MODES:
+            raise ValueError(f"sslmode must be one of {', '.join(sorted(SSL_MODES))}")
+        return url.difference_update_query(["sslmode"]), mode
+    return url, "disable" if _is_local(url.host) else "prefer"
+
+
+def _is_local(host: str | None) -> bool:
+    if not host or host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _unique_statement_name() -> str:
+    # Behind PgBouncer a statement may be prepared on a server connection that another
+    # client used before: names must never repeat across clients.
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def create_migration_engine(settings: Settings) -> AsyncEngine:
+    """An engine for one migration run: no pool, no statement timeout (an index build on a
+    large table may take minutes) and, on SQLite, foreign keys off, as Alembic's batch mode
+    rebuilds a table by dropping it, which would otherwise cascade into the rows that refer
+    to it. The migration checks the keys itself before it commits."""
+    url = async_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, migrations=True, poolclass=NullPool)
+    url, connect_args = postgres_connection(url, settings)
+    connect_args["command_timeout"] = None
+    return create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
 # A pooled connection idle for longer than this is pinged before it is handed out, so one
@@ -125,15 +212,17 @@ def _ping_if_idle(
 
 
 def create_sessionmaker(
-    engine: AsyncEngine, intent: str | None = None
+    engine: AsyncEngine, intent: str | None = None, *, autocommit_reads: bool = True
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions on `engine`. `intent` "read" runs each statement on its own (autocommit), as
     a GET reads and at most writes one audit row; "write" begins, on SQLite, with the write
-    lock (see `_sqlite_begin`)."""
+    lock (see `_sqlite_begin`). Behind PgBouncer (`autocommit_reads=False`) reads keep their
+    transaction: asyncpg prepares and executes in two steps, which PgBouncer's transaction
+    mode may send to two different server connections unless a transaction holds them."""
     bind = engine
     if intent is not None and engine.dialect.name == "sqlite":
         bind = engine.execution_options(**{SQLITE_BEGIN: intent})
-    elif intent == "read":
+    elif intent == "read" and autocommit_reads:
         # A GET needs no transaction: without BEGIN and COMMIT it costs two round trips less.
         bind = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)

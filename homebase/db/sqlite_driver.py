@@ -16,6 +16,7 @@ SQLAlchemy's aiosqlite dialect drives it unchanged, through `async_creator`.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,12 +28,19 @@ T = TypeVar("T")
 # Statements that neither write nor wait for a lock in WAL mode.
 _INLINE_PREFIXES = ("SELECT", "WITH", "PRAGMA", "BEGIN", "BEGIN DEFERRED", "ROLLBACK", "SAVEPOINT")
 _WAITING_PREFIXES = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+# A common table expression may lead a write (`WITH … INSERT/UPDATE/DELETE`). Any of these
+# words in it sends it to the thread: a read mistaken for a write only costs a thread hop,
+# a write mistaken for a read would block the event loop on the write lock.
+_WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 def _runs_inline(sql: str) -> bool:
-    head = sql.lstrip()[:20].upper()
+    text = sql.lstrip()
+    head = text[:20].upper()
     if head.startswith(_WAITING_PREFIXES):
         return False
+    if head.startswith("WITH"):
+        return _WRITE_WORD.search(text) is None
     return head.startswith(_INLINE_PREFIXES)
 
 

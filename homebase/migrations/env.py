@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -13,15 +14,20 @@ import homebase.models  # noqa: F401 - registers every table
 from homebase.core.config import Settings
 from homebase.db.base import Base
 from homebase.db.migrate import include_for
-from homebase.db.session import async_url
+from homebase.db.session import async_url, postgres_connection
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def _settings() -> Settings:
+    settings = config.attributes.get("settings")
+    return settings if isinstance(settings, Settings) else Settings()
+
+
 def _database_url() -> str:
     url = config.attributes.get("database_url")
-    return str(url) if url else Settings().database_url
+    return str(url) if url else _settings().database_url
 
 
 def _run(connection: Connection) -> None:
@@ -38,7 +44,11 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(async_url(_database_url()), poolclass=NullPool)
+    url = async_url(_database_url())
+    connect_args: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        url, connect_args = postgres_connection(url, _settings())
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

@@ -15,6 +15,7 @@ class AuditEvent(Base):
     __table_args__ = (
         Index(None, "user_id", "created_at"),
         Index(None, "type", "created_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

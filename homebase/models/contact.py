@@ -16,10 +16,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homebase.db.base import Base, TimestampMixin
+from homebase.models.interchange import HREF_MAX, UID_MAX, default_href, new_uid
+from homebase.models.lengths import EMAIL_MAX, NAME_MAX, PHONE_MAX
 
-NAME_MAX = 100
-EMAIL_MAX = 254
-PHONE_MAX = 32
 EXTRA_MAX = 2_000
 # Separates the fields inside `search_text`; never part of a stored field (see services).
 SEARCH_SEPARATOR = "\x1f"
@@ -30,6 +29,8 @@ class Contact(TimestampMixin, Base):
     __table_args__ = (
         # Emails are stored lower-cased, so this is unique per owner case-insensitively.
         UniqueConstraint("user_id", "email"),
+        UniqueConstraint("user_id", "uid"),
+        UniqueConstraint("user_id", "href"),
         Index(None, "user_id", "birthday_key"),
         Index(None, "user_id", "created_at"),
         Index(None, "user_id", "last_name", "first_name", "id"),
@@ -40,21 +41,32 @@ class Contact(TimestampMixin, Base):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # SQLite: never hand out a deleted contact's id again (its ETag would match).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
     last_name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
-    email: Mapped[str] = mapped_column(String(EMAIL_MAX), nullable=False)
+    # None for a contact imported from a card without a usable EMAIL.
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     birthday: Mapped[date | None] = mapped_column(Date)
-    # month * 100 + day of the birthday: the indexed key for "upcoming birthdays".
+    # month * 100 + day of the birthday: the indexed key for "upcoming birthdays". Set while
+    # `birthday` is None, it is a year-less birthday (vCard `BDAY:--0228`).
     birthday_key: Mapped[int | None] = mapped_column(Integer)
     extra: Mapped[str | None] = mapped_column(Text)
     # Case-folded first name, last name and email joined by SEARCH_SEPARATOR, so search is
     # case-insensitive for every script. Text: case folding may lengthen a string.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    # vCard UID, unique per owner: imports upsert by it.
+    uid: Mapped[str] = mapped_column(String(UID_MAX), nullable=False, default=new_uid)
+    # The resource name the contact has in a sync collection (CardDAV), unique per owner.
+    href: Mapped[str] = mapped_column(String(HREF_MAX), nullable=False, default=default_href)
+    # The card as uploaded (CRLF line breaks): the source of truth for everything without a
+    # column. None for a contact made through REST; its card is generated (vCard 4.0).
+    card: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper

@@ -3,10 +3,20 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homebase.db.base import Base, TimestampMixin
+from homebase.models.interchange import HREF_MAX, UID_MAX, default_href, new_uid
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
@@ -30,6 +40,10 @@ class Task(TimestampMixin, Base):
         Index(None, "user_id", "updated_at", "id"),
         Index(None, "user_id", "title", "id"),
         Index(None, "user_id", "id"),
+        UniqueConstraint("user_id", "uid"),
+        UniqueConstraint("user_id", "href"),
+        # SQLite: never hand out a deleted row's id again (its ETag would match a new task).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,6 +57,13 @@ class Task(TimestampMixin, Base):
     # ASCII only, and PostgreSQL's depend on the database locale; this searches every script.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    # iCalendar UID, unique per owner: imports upsert by it.
+    uid: Mapped[str] = mapped_column(String(UID_MAX), nullable=False, default=new_uid)
+    # The resource name the task has in a sync collection (CalDAV), unique per owner.
+    href: Mapped[str] = mapped_column(String(HREF_MAX), nullable=False, default=default_href)
+    # The VCALENDAR holding this task's VTODO(s) and their VTIMEZONEs, as imported (re-written
+    # by REST edits, mapped properties only). None for a task made through REST.
+    ical: Mapped[str | None] = mapped_column(Text)
     # Bumped on every change; the ETag is derived from it.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
 

@@ -30,6 +30,7 @@ class RefreshToken(Base):
     """A refresh token, kept only as the SHA-256 of its value."""
 
     __tablename__ = "refresh_token"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[str] = mapped_column(

@@ -4,11 +4,7 @@ from sqlalchemy import Boolean, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homebase.db.base import Base, TimestampMixin
-
-NAME_MAX = 100
-EMAIL_MAX = 254
-USERNAME_MAX = 32
-PHONE_MAX = 32
+from homebase.models.lengths import EMAIL_MAX, NAME_MAX, PHONE_MAX, USERNAME_MAX
 
 
 class User(TimestampMixin, Base):
@@ -16,6 +12,8 @@ class User(TimestampMixin, Base):
     case-insensitively with a plain unique constraint on every backend."""
 
     __tablename__ = "user"
+    # SQLite: never hand out a deleted account's id again (its lock key is `user:{id}`).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)

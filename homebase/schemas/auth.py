@@ -5,15 +5,16 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from homebase.models.lengths import EMAIL_MAX
 from homebase.schemas.common import LoginPassword, Schema
 
 
 class LoginRequest(Schema):
     """`email`, `username` or `login` (either of the first two), with the password."""
 
-    email: str | None = Field(default=None, max_length=254)
-    username: str | None = Field(default=None, max_length=254)
-    login: str | None = Field(default=None, max_length=254)
+    email: str | None = Field(default=None, max_length=EMAIL_MAX)
+    username: str | None = Field(default=None, max_length=EMAIL_MAX)
+    login: str | None = Field(default=None, max_length=EMAIL_MAX)
     password: LoginPassword
 
     model_config = ConfigDict(

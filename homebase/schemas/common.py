@@ -9,11 +9,14 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from homebase.core.passwords import PASSWORD_MAX, PASSWORD_MIN
+from homebase.models.lengths import EMAIL_MAX, NAME_MAX, PHONE_MAX
+
 # Identifiers are INTEGER primary keys on PostgreSQL: anything beyond is a 422, never a
 # database error.
 MAX_ID = 2**31 - 1
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
+# A password offered at login is not held to the policy (it may predate it), only bounded.
+LOGIN_PASSWORD_MAX = 1024
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 _NOT_DIGITS = re.compile(r"\D")
 
@@ -42,13 +45,21 @@ class Schema(BaseModel):
         return check_text(value)
 
 
-def _strip(value: Any) -> Any:
+def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _empty_to_none(value: Any) -> Any:
-    value = _strip(value)
+def blank_to_none(value: Any) -> Any:
+    """Blank text means "not given" for optional fields."""
+    value = strip(value)
     return None if value == "" else value
+
+
+def not_null(value: Any) -> Any:
+    """For PATCH fields that may be left out but not cleared."""
+    if value is None:
+        raise PydanticCustomError("null_not_allowed", "Must not be null")
+    return value
 
 
 def _check_phone(value: str) -> str:
@@ -72,17 +83,18 @@ def _check_username(value: str) -> str:
     return value.lower()
 
 
-Name = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=100)]
+Name = Annotated[str, BeforeValidator(strip), Field(min_length=1, max_length=NAME_MAX)]
 Email = Annotated[
-    str, BeforeValidator(_strip), Field(max_length=254), AfterValidator(normalise_email)
+    str, BeforeValidator(strip), Field(max_length=EMAIL_MAX), AfterValidator(normalise_email)
 ]
-Username = Annotated[str, BeforeValidator(_strip), AfterValidator(_check_username)]
+Username = Annotated[str, BeforeValidator(strip), AfterValidator(_check_username)]
 Phone = Annotated[
-    str, BeforeValidator(_empty_to_none), Field(max_length=32), AfterValidator(_check_phone)
+    str, BeforeValidator(blank_to_none), Field(max_length=PHONE_MAX), AfterValidator(_check_phone)
 ]
 Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-# A password offered at login is not held to the policy (it may predate it), only bounded.
-LoginPassword = Annotated[str, Field(min_length=1, max_length=1024)]
+LoginPassword = Annotated[str, Field(min_length=1, max_length=LOGIN_PASSWORD_MAX)]
+# The owner named by an admin in a body or a filter.
+OwnerId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ResultMessage(BaseModel):

@@ -19,7 +19,14 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from homebase.models.task import DESCRIPTION_MAX, TITLE_MAX, TaskStatus
-from homebase.schemas.common import MAX_ID, Schema
+from homebase.schemas.common import (
+    OwnerId,
+    Schema,
+    blank_to_none,
+    check_text,
+    not_null,
+    strip,
+)
 
 SEARCH_MAX = 200
 # `?sort=` accepts these, comma-separated, each optionally prefixed with `-` (descending).
@@ -59,10 +66,6 @@ def _iso_date_only(value: Any) -> Any:
     raise PydanticCustomError("date_parsing", "Must be a date (YYYY-MM-DD)")
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _title_in_bounds(value: Any) -> Any:
     """The declared `maxLength` holds for the title as sent, before it is trimmed."""
     if isinstance(value, str) and len(value) > TITLE_MAX:
@@ -71,22 +74,6 @@ def _title_in_bounds(value: Any) -> Any:
             "String should have at most {max_length} characters",
             {"max_length": TITLE_MAX},
         )
-    return value
-
-
-def _blank_to_none(value: Any) -> Any:
-    value = _strip(value)
-    return None if value == "" else value
-
-
-def _storable(value: str) -> str:
-    """Text both databases can store: no NUL, no lone surrogate (JSON's `"\\ud800"`)."""
-    if "\x00" in value:
-        raise PydanticCustomError("null_character", "Must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("invalid_unicode", "Must be valid Unicode text") from None
     return value
 
 
@@ -125,18 +112,16 @@ DueDate = Annotated[
     BeforeValidator(_iso_date_only),
     WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-12-31"]}),
 ]
+# Body text is checked storable by `Schema` itself; the filters' `q` checks it explicitly.
 Title = Annotated[
     str,
-    BeforeValidator(_strip),
+    BeforeValidator(strip),
     BeforeValidator(_title_in_bounds),  # runs first: the last before-validator leads
     Field(min_length=1, max_length=TITLE_MAX),
-    AfterValidator(_storable),
 ]
 Description = Annotated[
-    Annotated[str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_storable)] | None,
-    BeforeValidator(_blank_to_none),
+    Annotated[str, Field(max_length=DESCRIPTION_MAX)] | None, BeforeValidator(blank_to_none)
 ]
-OwnerId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 _EXAMPLE_IN: JsonDict = {
     "title": "Купить молоко",
@@ -180,12 +165,7 @@ class TaskUpdate(Schema):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "done"}]})
 
-    @field_validator("title", "status", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "Must not be null")
-        return value
+    _not_null = field_validator("title", "status", mode="before")(not_null)
 
 
 class TaskPublic(BaseModel):
@@ -221,7 +201,7 @@ class TaskFilters(BaseModel):
 
     status: Annotated[StatusIn | None, Field(description="Only tasks with this status")] = None
     q: Annotated[
-        Annotated[str, Field(max_length=SEARCH_MAX), AfterValidator(_storable)] | None,
+        Annotated[str, Field(max_length=SEARCH_MAX), AfterValidator(check_text)] | None,
         Field(description="Case-insensitive substring of the title or the description"),
     ] = None
     due_before: Annotated[

@@ -6,7 +6,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from homebase.schemas.common import Email, Name, Password, Phone, Schema, Username
+from homebase.schemas.common import (
+    Email,
+    LoginPassword,
+    Name,
+    Password,
+    Phone,
+    Schema,
+    Username,
+)
 
 
 class UserCreate(Schema):
@@ -92,7 +100,10 @@ class ProfileResult(BaseModel):
 class PasswordChange(Schema):
     new_password: Password
     new_password_repeat: str
+    # Your own password changes with proof of the current one: this field, or HTTP Basic
+    # credentials on the request. An admin setting another user's password leaves it out.
+    current_password: LoginPassword | None = None
 
 
 class AdminPasswordChange(PasswordChange):
-    current_password: str | None = None
+    """`/users/{id}/change-password` (the same fields)."""

@@ -53,6 +53,9 @@ async def record(
     )
 
 
+_NEWEST_FIRST = (AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
 async def list_events(
     session: AsyncSession,
     *,
@@ -66,5 +69,4 @@ async def list_events(
         query = query.where(AuditEvent.user_id == user_id)
     if event_type:
         query = query.where(AuditEvent.type == event_type)
-    order = (AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    return await offset_page(session, query, order, limit, offset)
+    return await offset_page(session, query, _NEWEST_FIRST, limit, offset)

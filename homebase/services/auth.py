@@ -7,19 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homebase.core.credential_cache import CredentialCache, hash_fingerprint
-from homebase.core.errors import (
-    EmailNotVerified,
-    InactiveUser,
-    InvalidCredentials,
-    InvalidToken,
-    MfaBasicRefused,
-    NotFound,
-    RefreshTokenReused,
-)
-from homebase.core.lockout import Lockout
+from homebase.core.errors import InactiveUser, InvalidToken, NotFound, RefreshTokenReused
 from homebase.core.security import (
-    PasswordHasher,
     TokenCodec,
     hash_token,
     new_refresh_token,
@@ -30,93 +19,7 @@ from homebase.models import AuthSession, RefreshToken, User
 from homebase.schemas.auth import SessionPublic, TokenPair
 from homebase.services import audit
 from homebase.services.audit import ClientInfo
-from homebase.services.users import find_by_login, revoke_all_sessions
-
-
-async def authenticate(
-    session: AsyncSession,
-    hasher: PasswordHasher,
-    login: str,
-    password: str,
-    client: ClientInfo,
-    lockout: Lockout | None = None,
-) -> User:
-    """The user behind `login` + `password`, or InvalidCredentials, in the same time whether
-    or not the login exists. A locked account is refused (AccountLocked) even with the right
-    password; an outdated hash is upgraded on success."""
-    user = await find_by_login(session, login)
-    account = Lockout.key(user.id if user else None, login)
-    if lockout is not None:
-        await lockout.ensure_unlocked(account)
-    valid, new_hash = await hasher.verify(password, user.password_hash if user else None)
-    if user is None or not valid:
-        await audit.record(
-            session,
-            "login.failed",
-            client=client,
-            user_id=user.id if user else None,
-            login=login,
-        )
-        locked_for = await lockout.failed(account) if lockout is not None else 0
-        if locked_for:
-            await audit.record(
-                session,
-                "login.locked",
-                client=client,
-                user_id=user.id if user else None,
-                login=login,
-                detail=f"seconds={locked_for}",
-            )
-        raise InvalidCredentials()
-    if lockout is not None:
-        await lockout.succeeded(account)
-    if not user.is_active:
-        await audit.record(session, "login.inactive", client=client, user_id=user.id)
-        raise InactiveUser()
-    if new_hash is not None:
-        user.password_hash = new_hash
-    return user
-
-
-async def authenticate_basic(
-    session: AsyncSession,
-    hasher: PasswordHasher,
-    cache: CredentialCache,
-    login: str,
-    password: str,
-    client: ClientInfo,
-    lockout: Lockout | None = None,
-) -> User:
-    """`authenticate` for HTTP Basic, which sends the password with every request: a pair
-    verified in the last `basic_auth_cache_ttl` is trusted again without argon2, as long as
-    the user is still active, unlocked, and has the very password hash it was verified
-    against (a password change drops it at once, in every worker)."""
-    key = cache.key(login, password)
-    entry = cache.get(key)
-    if entry is not None:
-        user = await session.get(User, entry.user_id)
-        if (
-            user is not None
-            and user.is_active
-            and hash_fingerprint(user.password_hash) == entry.hash_fingerprint
-        ):
-            if lockout is not None:
-                await lockout.ensure_unlocked(Lockout.key(user.id, login))
-            return user
-        cache.drop(key)
-    user = await authenticate(session, hasher, login, password, client, lockout)
-    cache.put(key, user.id, user.password_hash)
-    return user
-
-
-def check_basic_login(user: User, *, require_verified_email: bool) -> None:
-    """After a right Basic password: refuse what else the account requires. Basic sends only
-    the password, so an account with MFA is refused (its app passwords still work); with
-    `require_verified_email`, an unproven address is refused too."""
-    if user.mfa_enabled:
-        raise MfaBasicRefused()
-    if require_verified_email and user.email is not None and not user.email_verified:
-        raise EmailNotVerified()
+from homebase.services.users import revoke_all_sessions
 
 
 async def start_session(
@@ -140,23 +43,20 @@ async def start_session(
     session.add(auth_session)
     await session.flush()
     await audit.record(session, "login.succeeded", client=client, user_id=user.id)
-    return await _issue_pair(session, codec, auth_session, now, refresh_ttl)
+    return await _issue_pair(session, codec, auth_session, now)
 
 
 async def _issue_pair(
-    session: AsyncSession,
-    codec: TokenCodec,
-    auth_session: AuthSession,
-    now: datetime,
-    refresh_ttl: timedelta,
+    session: AsyncSession, codec: TokenCodec, auth_session: AuthSession, now: datetime
 ) -> TokenPair:
+    # A session's lifetime is fixed at login: rotation never carries a token past it.
     refresh = new_refresh_token()
     session.add(
         RefreshToken(
             session_id=auth_session.id,
             token_hash=hash_token(refresh),
             created_at=now,
-            expires_at=now + refresh_ttl,
+            expires_at=auth_session.expires_at,
         )
     )
     await session.flush()
@@ -165,13 +65,10 @@ async def _issue_pair(
 
 
 async def refresh(
-    session: AsyncSession,
-    codec: TokenCodec,
-    token: str,
-    client: ClientInfo,
-    refresh_ttl: timedelta,
+    session: AsyncSession, codec: TokenCodec, token: str, client: ClientInfo
 ) -> TokenPair:
-    """Spend a refresh token for a new pair. A token presented twice ends its session."""
+    """Spend a refresh token for a new pair. A token presented twice ends its session; a
+    session past its `expires_at` is over, whatever its tokens say."""
     now = utcnow()
     token_hash = hash_token(token)
     spent = await session.execute(
@@ -185,7 +82,12 @@ async def refresh(
         await _handle_unknown_or_reused(session, token_hash, client)
         raise InvalidToken()
     auth_session = await session.get(AuthSession, row.session_id)
-    if auth_session is None or auth_session.revoked_at is not None or row.expires_at <= now:
+    if (
+        auth_session is None
+        or auth_session.revoked_at is not None
+        or row.expires_at <= now
+        or auth_session.expires_at <= now
+    ):
         raise InvalidToken()
     user = await session.get(User, auth_session.user_id)
     if user is None or not user.is_active:
@@ -193,7 +95,7 @@ async def refresh(
     auth_session.last_used_at = now
     if client.ip:
         auth_session.ip = client.ip
-    return await _issue_pair(session, codec, auth_session, now, refresh_ttl)
+    return await _issue_pair(session, codec, auth_session, now)
 
 
 async def _handle_unknown_or_reused(
@@ -291,6 +193,7 @@ _USER_OF_OPEN_SESSION = (
         User.id == bindparam("user_id"),
         AuthSession.id == bindparam("session_id"),
         AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > bindparam("now"),
     )
 )
 
@@ -300,14 +203,16 @@ async def user_for_access_token(
 ) -> tuple[User, str]:
     """The user and session id behind a valid access token whose session is still open.
 
-    Revocation is checked on every request, in the same single query that loads the user:
-    ending a session (logout, password change, deactivation) locks its tokens out at once.
+    Revocation and the session's end are checked on every request, in the same single query
+    that loads the user: ending a session (logout, password change, deactivation, its
+    lifetime) locks its tokens out at once, exactly when `/auth/sessions` stops listing it.
     """
     claims = codec.decode_access(token)
     if claims is None:
         raise InvalidToken()
     result = await session.execute(
-        _USER_OF_OPEN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
+        _USER_OF_OPEN_SESSION,
+        {"user_id": claims.user_id, "session_id": claims.session_id, "now": utcnow()},
     )
     user = result.scalar_one_or_none()
     if user is None:

@@ -11,19 +11,22 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.errors import FieldError
 from homebase.models import Contact, User
+from homebase.services.paging import offset_page
 
 FEB_29 = 229
 FEB_28 = 228
 YEAR_START = 101
 YEAR_END = 1231
 MAX_DAYS = 366
+_LEAP_YEAR = 2000
 # The last time zone to leave a date behind: a date that has begun nowhere is in the future.
 _LATEST_OFFSET = timedelta(hours=14)
 
@@ -92,21 +95,37 @@ def latest_today(now: datetime | None = None) -> date:
 class UpcomingBirthday:
     contact: Contact
     next_birthday: date
-    age_on_next_birthday: int
+    age_on_next_birthday: int | None  # None for a birthday without a year
+
+
+def _upcoming(contact: Contact, today: date) -> UpcomingBirthday:
+    if contact.birthday is not None:
+        celebration = next_birthday(contact.birthday, today)
+        return UpcomingBirthday(contact, celebration, age_on(contact.birthday, celebration))
+    key = contact.birthday_key or FEB_28  # the key range implies one
+    # A year-less birthday: any leap year places it, 29 February included; the age is unknown.
+    celebration = next_birthday(date(_LEAP_YEAR, key // 100, key % 100), today)
+    return UpcomingBirthday(contact, celebration, None)
+
+
+def _in_window(owner_id: int, today: date, days: int) -> Select[Contact]:
+    key = Contact.birthday_key
+    in_window = or_(*(key.between(low, high) for low, high in key_ranges(today, days)))
+    return select(Contact).where(Contact.user_id == owner_id, in_window)
+
+
+def _soonest_first(today: date) -> tuple[ColumnElement[Any], ...]:
+    key = Contact.birthday_key.expression
+    # Keys before today's come after the year end; one 29 February key may share 28 February.
+    wraps = case((key >= birthday_key(today), 0), else_=1)
+    day = case((key == FEB_29, FEB_28), else_=key) if feb_29_folds(today) else key
+    names = (Contact.last_name.expression, Contact.first_name.expression, Contact.id.expression)
+    return (wraps, day, *names)
 
 
 def upcoming_query(owner_id: int, today: date, days: int) -> Select[Contact]:
     """The owner's contacts celebrating in today … today+days: soonest first, then by name."""
-    key = Contact.birthday_key
-    in_window = or_(*(key.between(low, high) for low, high in key_ranges(today, days)))
-    # Keys before today's come after the year end; one 29 February key may share 28 February.
-    wraps = case((key >= birthday_key(today), 0), else_=1)
-    day = case((key == FEB_29, FEB_28), else_=key) if feb_29_folds(today) else key
-    return (
-        select(Contact)
-        .where(Contact.user_id == owner_id, in_window)
-        .order_by(wraps, day, Contact.last_name, Contact.first_name, Contact.id)
-    )
+    return _in_window(owner_id, today, days).order_by(*_soonest_first(today))
 
 
 async def upcoming(
@@ -123,12 +142,9 @@ async def upcoming(
     if not 0 <= days <= MAX_DAYS:
         raise FieldError("days", "days_out_of_range", max=MAX_DAYS)
     today = today or today_in(tz)
-    query = upcoming_query(owner.id, today, days)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = await session.scalars(query.limit(limit).offset(offset))
+    query, ordering = _in_window(owner.id, today, days), _soonest_first(today)
+    rows, total = await offset_page(session, query, ordering, limit, offset)
     items = []
     for contact in rows:
-        assert contact.birthday is not None  # the key range implies a birthday
-        celebration = next_birthday(contact.birthday, today)
-        items.append(UpcomingBirthday(contact, celebration, age_on(contact.birthday, celebration)))
-    return items, int(total or 0)
+        items.append(_upcoming(contact, today))
+    return items, total

@@ -19,12 +19,24 @@ logger = logging.getLogger("homebase")
 async def ensure_admin(
     session: AsyncSession, hasher: PasswordHasher, email: str, password: str
 ) -> User | None:
-    """Create an admin with these credentials when no admin exists yet."""
+    """Create an admin with these credentials when no admin exists yet.
+
+    An account that already has the configured email becomes admin only if its password is
+    the configured one: whoever registered that address (after a refused weak password, or
+    once the last admin was gone) must not be promoted by the next restart."""
     if await session.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)):
         return None
     data = UserCreate(email=email, password=password, is_admin=True)
     existing = await find_by_login(session, data.email or "")
     if existing is not None:
+        valid, _ = await hasher.verify(password, existing.password_hash)
+        if not valid:
+            logger.warning(
+                "user %s has the HOMEBASE_ADMIN_EMAIL address but not HOMEBASE_ADMIN_PASSWORD: "
+                "not promoted to admin (use `homebase create-admin` or `homebase users …`)",
+                existing.id,
+            )
+            return None
         existing.is_admin = True
         await session.flush()
         logger.info("promoted existing user %s to admin", existing.id)

@@ -15,9 +15,8 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core import recovery_codes, totp
-from homebase.core.errors import InvalidCredentials, InvalidMfaCode, StateConflict
-from homebase.core.lockout import Lockout
-from homebase.core.security import PasswordHasher
+from homebase.core.errors import InvalidMfaCode, StateConflict
+from homebase.core.lockout import Attempt, Lockout
 from homebase.db.base import utcnow
 from homebase.models import RecoveryCode, TotpCredential, User
 from homebase.services import audit
@@ -61,11 +60,11 @@ async def confirm(
     credential = await session.get(TotpCredential, user.id)
     if credential is None or credential.confirmed_at is not None:
         raise StateConflict("mfa_not_pending")
-    await lockout.ensure_unlocked(lock_key(user.id))
+    attempt = await lockout.begin(lock_key(user.id))
     if not await _accept_totp(session, credential, code):
-        await _failed(session, user.id, lockout, client)
+        await _failed(session, user.id, attempt, client)
         raise InvalidMfaCode()
-    await lockout.succeeded(lock_key(user.id))
+    await lockout.succeeded(attempt)
     credential.confirmed_at = utcnow()
     user.mfa_enabled = True
     codes = recovery_codes.generate()
@@ -82,38 +81,30 @@ async def check(
     session: AsyncSession, user_id: int, code: str, lockout: Lockout, client: ClientInfo
 ) -> CodeKind:
     """Accept a TOTP or recovery code of a user with MFA on, once; InvalidMfaCode otherwise."""
-    await lockout.ensure_unlocked(lock_key(user_id))
+    # Counted before the code is checked (atomically): concurrent guesses cannot all pass.
+    attempt = await lockout.begin(lock_key(user_id))
     credential = await session.get(TotpCredential, user_id)
     if credential is not None and credential.confirmed_at is not None:
         if await _accept_totp(session, credential, code):
-            await lockout.succeeded(lock_key(user_id))
+            await lockout.succeeded(attempt)
             await audit.record(session, "mfa.used", client=client, user_id=user_id)
             return "totp"
         code_hash = recovery_codes.hash_code(code)
         if code_hash is not None and await _spend_recovery_code(session, user_id, code_hash):
-            await lockout.succeeded(lock_key(user_id))
+            await lockout.succeeded(attempt)
             await audit.record(session, "mfa.recovery_code_used", client=client, user_id=user_id)
             return "recovery"
-    await _failed(session, user_id, lockout, client)
+    await _failed(session, user_id, attempt, client)
     raise InvalidMfaCode()
 
 
 async def disable(
-    session: AsyncSession,
-    hasher: PasswordHasher,
-    user: User,
-    password: str,
-    code: str,
-    lockout: Lockout,
-    client: ClientInfo,
+    session: AsyncSession, user: User, code: str, lockout: Lockout, client: ClientInfo
 ) -> None:
-    """Turn MFA off: needs the password and a current code (or a recovery code)."""
+    """Turn MFA off with a current code (or a recovery code); the caller has proven the
+    password first (`Accounts.disable_mfa`)."""
     if not user.mfa_enabled:
         raise StateConflict("mfa_not_enabled")
-    valid, _ = await hasher.verify(password, user.password_hash)
-    if not valid:
-        await audit.record(session, "mfa.disable_failed", client=client, user_id=user.id)
-        raise InvalidCredentials()
     await check(session, user.id, code, lockout, client)
     await remove(session, user)
     await audit.record(session, "mfa.disabled", client=client, user_id=user.id)
@@ -157,10 +148,10 @@ async def _spend_recovery_code(session: AsyncSession, user_id: int, code_hash: s
 
 
 async def _failed(
-    session: AsyncSession, user_id: int, lockout: Lockout, client: ClientInfo
+    session: AsyncSession, user_id: int, attempt: Attempt, client: ClientInfo
 ) -> None:
     await audit.record(session, "mfa.failed", client=client, user_id=user_id)
-    locked_for = await lockout.failed(lock_key(user_id))
+    locked_for = attempt.locked_for
     if locked_for:
         await audit.record(
             session, "mfa.locked", client=client, user_id=user_id, detail=f"seconds={locked_for}"

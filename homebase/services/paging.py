@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.cursor import CursorSpec, decode_cursor, encode_cursor
@@ -49,14 +49,26 @@ class Listing:
         return encode_cursor(self.spec, values_of(self.keys, row))
 
 
+async def offset_page(
+    session: AsyncSession,
+    query: Select[T],
+    ordering: Sequence[ColumnElement[Any]],
+    limit: int,
+    offset: int,
+) -> tuple[list[T], int]:
+    """`limit` rows of `query` (filtered, not yet ordered) after `offset` in `ordering`, and
+    how many rows match in all."""
+    count = query.with_only_columns(func.count(), maintain_column_froms=True)
+    total = int(await session.scalar(count) or 0)
+    rows = await session.scalars(query.order_by(*ordering).limit(limit).offset(offset))
+    return list(rows), total
+
+
 async def _by_offset(
     session: AsyncSession, query: Select[T], listing: Listing, page: PageRequest
 ) -> Page[T]:
-    total = int(
-        await session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
-    )
-    ordered = query.order_by(*order_by(listing.keys)).limit(page.limit).offset(page.offset)
-    rows = list(await session.scalars(ordered))
+    ordering = order_by(listing.keys)
+    rows, total = await offset_page(session, query, ordering, page.limit, page.offset)
     more = bool(rows) and page.offset + len(rows) < total
     return Page(rows, total, listing.next_cursor(rows[-1]) if more else None)
 
@@ -86,17 +98,3 @@ async def fetch_page(
     if page.cursor is None:
         return await _by_offset(session, query, listing, page)
     return await _by_cursor(session, query, listing, page.cursor, page.limit)
-
-
-async def offset_page(
-    session: AsyncSession,
-    query: Select[T],
-    order: Sequence[Any],
-    limit: int,
-    offset: int,
-) -> tuple[list[T], int]:
-    """One page of `query` in `order`, by offset only, and the count of every matching row
-    (the listings without cursors: the audit trail, the mail outbox)."""
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(query.order_by(*order).limit(limit).offset(offset))
-    return list(rows), int(total or 0)

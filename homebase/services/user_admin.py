@@ -10,7 +10,7 @@ from homebase.core.errors import NotFound
 from homebase.core.security import PasswordHasher
 from homebase.models import User
 from homebase.services import audit, mfa
-from homebase.services.credentials import end_every_credential
+from homebase.services.accounts import end_every_credential
 from homebase.services.users import find_by_login, revoke_all_sessions
 
 OPERATOR = audit.ClientInfo(ip=None, user_agent="homebase-cli")
@@ -50,7 +50,9 @@ async def set_active(session: AsyncSession, ref: str, *, active: bool) -> tuple[
 async def reset_password(
     session: AsyncSession, hasher: PasswordHasher, ref: str, password: str
 ) -> tuple[User, int]:
-    """Set a new password (already checked against the policy) and end every session."""
+    """Set a new password and end every session. The caller bounds its length (the CLI
+    validates it with `PasswordChange`); the blocklists of the policy are not applied to an
+    operator's reset."""
     user = await find_user(session, ref)
     user.password_hash = await hasher.hash(password)
     ended = await end_every_credential(session, user.id, "password_reset")

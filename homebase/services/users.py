@@ -14,17 +14,16 @@ from homebase.core.errors import (
     EmailTaken,
     FieldError,
     Forbidden,
-    InvalidCredentials,
     NotFound,
-    PasswordsMismatch,
     UsernameTaken,
 )
 from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.db.base import utcnow
+from homebase.db.integrity import constraint_name
 from homebase.db.keyset import SortKey
 from homebase.models import AuthSession, User
-from homebase.schemas.user import PasswordChange, ProfileUpdate, UserCreate, UserUpdate
+from homebase.schemas.user import ProfileUpdate, UserCreate, UserUpdate
 from homebase.services import audit
 from homebase.services.audit import ClientInfo
 from homebase.services.paging import Listing, Page, PageRequest, fetch_page
@@ -53,8 +52,7 @@ async def _ensure_unique(
 
 
 def _conflict_from(exc: IntegrityError) -> Exception:
-    text = str(exc.orig).lower()
-    if "username" in text:
+    if constraint_name(exc) == "uq_user_username":
         return UsernameTaken()
     return EmailTaken()
 
@@ -243,36 +241,13 @@ async def end_sessions_of(
     return count
 
 
-async def change_password(
-    session: AsyncSession,
-    hasher: PasswordHasher,
-    actor: User,
-    user_id: int,
-    data: PasswordChange,
-    client: ClientInfo,
-    *,
-    current_password: str | None = None,
-    require_current: bool = False,
+async def set_password(
+    session: AsyncSession, actor: User, user_id: int, password_hash: str, client: ClientInfo
 ) -> User:
-    """Set a new password and end every session of that user.
-
-    An admin may set anyone's password; a user changing their own through
-    `/users/{id}/change-password` proves the current one first.
-    """
-    _require_self_or_admin(actor, user_id)
+    """Store a new password hash (made and checked by the account manager before this
+    transaction began) and end every session of that user."""
     user = await get_user(session, user_id)
-    if data.new_password != data.new_password_repeat:
-        raise PasswordsMismatch()
-    check_password(
-        data.new_password, "new_password", email=user.email, username=user.username, name=user.name
-    )
-    if require_current and not actor.is_admin:
-        if not current_password:
-            raise FieldError("current_password", "current_password_required")
-        valid, _ = await hasher.verify(current_password, user.password_hash)
-        if not valid:
-            raise InvalidCredentials("wrong_current_password")
-    user.password_hash = await hasher.hash(data.new_password)
+    user.password_hash = password_hash
     await revoke_all_sessions(session, user.id, "password_changed")
     await session.flush()
     await audit.record(

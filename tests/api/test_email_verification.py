@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -179,37 +180,41 @@ async def test_without_mail_settings_the_answer_is_503(
     _error(forgot, 503, "mail_unavailable")
 
 
+@pytest.fixture
+def verified_email_required(state: AppState) -> Iterator[None]:
+    """`HOMEBASE_REQUIRE_VERIFIED_EMAIL=true` for one test (the app and its account manager)."""
+    settings = state.settings
+    state.settings = state.accounts.settings = settings.model_copy(
+        update={"require_verified_email": True}
+    )
+    try:
+        yield
+    finally:
+        state.settings = state.accounts.settings = settings
+
+
+@pytest.mark.usefixtures("verified_email_required")
 async def test_login_requires_a_verified_email_when_configured(
-    client: httpx.AsyncClient, factory: Factory, mail: MailBox, state: AppState
+    client: httpx.AsyncClient, factory: Factory, mail: MailBox
 ) -> None:
     user = await factory.user()
-    settings = state.settings
-    state.settings = settings.model_copy(update={"require_verified_email": True})
-    try:
-        body = {"email": user.email, "password": user.password}
-        refused = await client.post("/auth/login", json=body, headers={"Accept-Language": "uk"})
-        _error(refused, 403, "email_not_verified")
-        _error(await client.get("/auth/me", headers=user.basic), 403, "email_not_verified")
-        # The refusal mails a fresh link: such a user cannot log in to ask for one.
-        [message] = await mail.deliver()
-        assert message["Subject"] == SUBJECTS["uk"]
-        await client.post("/auth/verify-email", json={"token": MailBox.token(message)})
-        assert (await client.post("/auth/login", json=body)).status_code == 200
-    finally:
-        state.settings = settings
+    body = {"email": user.email, "password": user.password}
+    refused = await client.post("/auth/login", json=body, headers={"Accept-Language": "uk"})
+    _error(refused, 403, "email_not_verified")
+    _error(await client.get("/auth/me", headers=user.basic), 403, "email_not_verified")
+    # The refusal mails a fresh link: such a user cannot log in to ask for one.
+    [message] = await mail.deliver()
+    assert message["Subject"] == SUBJECTS["uk"]
+    await client.post("/auth/verify-email", json={"token": MailBox.token(message)})
+    assert (await client.post("/auth/login", json=body)).status_code == 200
 
 
-@pytest.mark.usefixtures("rate_limits")
+@pytest.mark.usefixtures("rate_limits", "verified_email_required")
 async def test_refused_logins_mail_at_most_the_hourly_limit(
-    client: httpx.AsyncClient, factory: Factory, mail: MailBox, state: AppState
+    client: httpx.AsyncClient, factory: Factory, mail: MailBox
 ) -> None:
     user = await factory.user()
-    settings = state.settings
-    state.settings = settings.model_copy(update={"require_verified_email": True})
-    try:
-        body = {"email": user.email, "password": user.password}
-        for _ in range(7):
-            _error(await client.post("/auth/login", json=body), 403, "email_not_verified")
-        assert len(await mail.deliver()) == 5
-    finally:
-        state.settings = settings
+    body = {"email": user.email, "password": user.password}
+    for _ in range(7):
+        _error(await client.post("/auth/login", json=body), 403, "email_not_verified")
+    assert len(await mail.deliver()) == 5

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from homebase import __version__
 from homebase.app_state import AppState
 from homebase.cli import main
+from homebase.core.config import Settings
+from homebase.db.migrate import head_revision
 from homebase.models import User
 from tests.cli.conftest import in_database
 
@@ -92,7 +94,10 @@ def test_create_admin_validation_exits_2(
 
 def test_migrate_builds_the_schema(cli_database: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate"]) == 0
-    assert capsys.readouterr().out.strip() == "database migrated to head"
+    head = head_revision(Settings())
+    assert capsys.readouterr().out.strip() == f"database migrated from empty to {head}"
+    assert main(["migrate"]) == 0
+    assert capsys.readouterr().out.strip() == f"database already at revision {head}"
 
     async def tables(_state: AppState, session: AsyncSession) -> set[str]:
         connection = await session.connection()

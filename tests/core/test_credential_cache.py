@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from homebase.core import credential_cache
-from homebase.core.credential_cache import CredentialCache, hash_fingerprint
+from homebase.core.credential_cache import CredentialCache, credential_fingerprint
 
 
 def test_key_is_keyed_and_case_insensitive_in_the_login_only() -> None:
@@ -22,10 +22,11 @@ def test_put_get_and_expiry(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
     monkeypatch.setattr(credential_cache.time, "monotonic", lambda: now[0])
     cache = CredentialCache("s", 60)
-    cache.put("k", 7, "$argon2id$hash")
+    cache.put("k", 7, credential_fingerprint("$argon2id$hash", "a@example.com", None))
     entry = cache.get("k")
     assert entry is not None and entry.user_id == 7
-    assert entry.hash_fingerprint == hash_fingerprint("$argon2id$hash")
+    assert entry.fingerprint == credential_fingerprint("$argon2id$hash", "a@example.com", None)
+    assert entry.fingerprint != credential_fingerprint("$argon2id$hash", "b@example.com", None)
     now[0] += 61
     assert cache.get("k") is None
     assert len(cache) == 0

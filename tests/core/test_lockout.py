@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -27,20 +28,48 @@ def test_unknown_logins_have_keys_of_their_own() -> None:
     assert "ghost" not in Lockout.key(None, "ghost@example.com")
 
 
-async def test_lockout_against_a_store() -> None:
+def _lockout(threshold: int) -> Lockout:
     settings = make_settings(
         "sqlite://",
         rate_limit_enabled=True,
-        lockout_threshold=2,
+        lockout_threshold=threshold,
         lockout_duration=timedelta(seconds=30),
     )
-    lockout = Lockout(MemoryStorage(), settings)
+    return Lockout(MemoryStorage(), settings)
+
+
+async def test_lockout_against_a_store() -> None:
+    lockout = _lockout(2)
     await lockout.ensure_unlocked("user:1")
-    assert await lockout.failed("user:1") == 0
-    assert await lockout.failed("user:1") == 30
+    assert (await lockout.begin("user:1")).locked_for == 0  # a failure: nothing more to do
+    assert (await lockout.begin("user:1")).locked_for == 30  # the lock is taken in advance
     with pytest.raises(AccountLocked) as caught:
         await lockout.ensure_unlocked("user:1")
     assert 29 <= int(caught.value.headers["Retry-After"]) <= 31
     await lockout.ensure_unlocked("user:2")
-    await lockout.succeeded("user:1")
-    assert await lockout.failed("user:1") == 0  # the count starts again after a success
+    assert await lockout.unlock("user:1") is True
+    success = await lockout.begin("user:1")
+    await lockout.succeeded(success)
+    assert (await lockout.begin("user:1")).locked_for == 0  # the count starts again
+
+
+async def test_concurrent_attempts_past_the_threshold_are_refused_unverified() -> None:
+    # Every attempt passes `ensure_unlocked` before any of them is counted (the old race):
+    # still only `threshold` of them may go on to verify a password.
+    lockout = _lockout(3)
+    results = await asyncio.gather(
+        *(lockout.begin("user:9") for _ in range(20)), return_exceptions=True
+    )
+    admitted = [result for result in results if not isinstance(result, BaseException)]
+    assert len(admitted) == 3
+    assert all(isinstance(result, AccountLocked) for result in results if result not in admitted)
+
+
+async def test_a_success_ends_the_lock_it_took() -> None:
+    lockout = _lockout(1)
+    attempt = await lockout.begin("user:3")
+    assert attempt.locked_for == 30
+    with pytest.raises(AccountLocked):
+        await lockout.begin("user:3")
+    await lockout.succeeded(attempt)
+    await lockout.ensure_unlocked("user:3")

@@ -16,8 +16,9 @@ from sqlalchemy.pool import NullPool
 from homebase.app_state import AppState
 from homebase.db.migrate import upgrade
 from homebase.db.session import async_url
+from homebase.repositories.contacts import list_query
+from homebase.schemas.contact import ContactFilters
 from homebase.services.birthdays import upcoming_query
-from homebase.services.contacts import ContactFilters, list_query
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 CONTACTS = 100_000
@@ -27,11 +28,12 @@ BIRTHDAY_INDEX = "ix_contact_user_id_birthday_key"
 # Contact g of user u: "Иван<g>" "Petrov<g>" <c<g>@example.com>, born on day g*37 % 20000
 # after 1950-01-01. search_text is written already folded (as the service would write it).
 INSERT = """
-INSERT INTO contact (first_name, last_name, email, birthday, birthday_key, search_text, user_id)
+INSERT INTO contact (first_name, last_name, email, birthday, birthday_key, search_text, user_id,
+                     uid, href)
 SELECT 'Иван' || g, 'Petrov' || g, 'c' || g || '@example.com', day,
        EXTRACT(MONTH FROM day)::int * 100 + EXTRACT(DAY FROM day)::int,
        'иван' || g || chr(31) || 'petrov' || g || chr(31) || 'c' || g || '@example.com',
-       :user_id
+       :user_id, 'c' || g, 'c' || g || '.vcf'
 FROM generate_series(1, :count) AS g,
      LATERAL (SELECT DATE '1950-01-01' + (g * 37 % 20000) AS day) AS born
 """

@@ -20,6 +20,9 @@ from homebase.db.keyset import order_by
 from homebase.db.migrate import upgrade
 from homebase.db.session import async_url
 from homebase.models import User
+from homebase.repositories import contacts as contact_repository
+from homebase.repositories import tasks as task_repository
+from homebase.schemas.contact import ContactFilters
 from homebase.schemas.task import TaskFilters
 from homebase.services import contacts as contact_service
 from homebase.services import tasks as task_service
@@ -33,10 +36,12 @@ LIMIT = 50
 
 # Task g of user u: titles and instants tie in pairs, a fifth have no due date.
 INSERT_TASKS = """
-INSERT INTO task (title, status, due_date, search_text, user_id, created_at, updated_at)
+INSERT INTO task (title, status, due_date, search_text, user_id, created_at, updated_at, uid,
+                  href)
 SELECT 'Task ' || (g / 2), (ARRAY['new', 'in_progress', 'done'])[g % 3 + 1],
        CASE WHEN g % 5 = 0 THEN NULL ELSE DATE '2026-01-01' + g % 365 END,
-       'task ' || (g / 2) || chr(10), :user_id, moment, moment + (g % 7) * INTERVAL '1 hour'
+       'task ' || (g / 2) || chr(10), :user_id, moment, moment + (g % 7) * INTERVAL '1 hour',
+       't' || g, 't' || g || '.ics'
 FROM generate_series(1, :count) AS g,
      LATERAL (SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' + (g / 2) * INTERVAL '1 second')
          AS t(moment)
@@ -123,8 +128,8 @@ async def check_deep_page(
 
 
 async def test_deep_contact_page_by_cursor_reads_only_the_page(crowded: AsyncConnection) -> None:
-    filters = contact_service.ContactFilters()
-    query = contact_service.filtered_query(1, filters)
+    filters = ContactFilters()
+    query = contact_repository.filtered_query(1, filters)
     index = "ix_contact_user_id_last_name_first_name_id"
     await check_deep_page(crowded, query, contact_service.listing(filters), index)
 
@@ -132,9 +137,9 @@ async def test_deep_contact_page_by_cursor_reads_only_the_page(crowded: AsyncCon
 async def test_the_same_depth_by_offset_reads_every_skipped_row(
     crowded: AsyncConnection,
 ) -> None:
-    filters = contact_service.ContactFilters()
+    filters = ContactFilters()
     listing = contact_service.listing(filters)
-    query = contact_service.filtered_query(1, filters).order_by(*order_by(listing.keys))
+    query = contact_repository.filtered_query(1, filters).order_by(*order_by(listing.keys))
     plan = await analyzed(crowded, query.offset(DEPTH).limit(LIMIT))
     assert rows_read(plan, "Index Scan") == DEPTH + LIMIT, plan
 
@@ -154,6 +159,6 @@ async def test_deep_task_page_by_cursor_reads_only_the_page(
     crowded: AsyncConnection, sort: str, index: str, owner_id: int, depth: int
 ) -> None:
     filters = TaskFilters(sort=sort)
-    query = task_service.filtered_query(User(id=owner_id, is_admin=False), filters)
+    query = task_repository.filtered_query(User(id=owner_id, is_admin=False), filters)
     listing = task_service.listing(filters)
     await check_deep_page(crowded, query, listing, index, owner_id=owner_id, depth=depth)

@@ -286,3 +286,30 @@ async def test_forwarded_for_is_honoured_only_from_trusted_proxies(
     sessions = await proxy.get("/auth/sessions", headers={"Authorization": f"Bearer {token}"})
     current = next(item for item in sessions.json() if item["current"])
     assert current["ip"] == "198.51.100.200"
+
+
+async def test_an_admin_unlocks_a_locked_account(build_app: AppBuilder, factory: Factory) -> None:
+    built = await build_app(**LOCKOUT)
+    user, admin = await factory.user(email="stuck@example.com"), await factory.admin()
+    http = built.client()
+    for _ in range(3):
+        await attempt(http, "/auth/login", "stuck@example.com", "wrong-pass")
+    assert_limited(
+        await attempt(http, "/auth/login", "stuck@example.com", DEFAULT_PASSWORD), "account_locked"
+    )
+    url = f"/admin/users/{user.id}/unlock"
+    assert (await http.post(url)).status_code == 401
+    assert (await http.post(url, headers=user.bearer)).status_code == 403
+    assert (await http.post("/admin/users/999999/unlock", headers=admin.bearer)).status_code == 404
+    assert (await http.post(url, headers=admin.bearer)).status_code == 204
+    ok = await attempt(http, "/auth/login", "stuck@example.com", DEFAULT_PASSWORD)
+    assert ok.status_code == 200
+    async with built.state.sessionmaker() as session:
+        events = list(
+            await session.scalars(
+                select(AuditEvent).where(AuditEvent.type == "admin.user_unlocked")
+            )
+        )
+    assert [(e.user_id, e.actor_id, e.detail) for e in events] == [
+        (user.id, admin.id, "was_locked=true")
+    ]

@@ -26,9 +26,8 @@ from schemathesis.generation import GenerationMode
 from schemathesis.python import asgi
 from sqlalchemy import select
 
-from homebase import models
 from homebase.app_state import AppState
-from homebase.db.migrate import create_all
+from homebase.db.migrate import migrate
 from homebase.main import create_app
 from homebase.models import User
 from tests.cli.server import free_port
@@ -58,7 +57,7 @@ async def seed_admin(database_url: str) -> None:
     """The fuzzer's admin, as it was: the fuzzer may delete, deactivate or re-password it."""
     state = AppState.build(make_settings(database_url))
     try:
-        await create_all(state.engine, models.metadata)
+        await migrate(state.settings)
         async with state.sessionmaker() as session:
             user = await session.scalar(select(User).where(User.email == ADMIN_EMAIL))
             if user is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, Factory
-from tests.security.conftest import AppBuilder
+from tests.security.conftest import AppBuilder, BuiltApp
 from tests.security.servers import running_server, server_env
 from tests.support import REDIS_URL
 
@@ -83,3 +84,39 @@ def test_two_server_processes_share_counters(tmp_path: Path) -> None:
         assert httpx.post(f"{a}/auth/login", json=other).status_code == 401
         limited = httpx.post(f"{b}/auth/login", json=other)
         assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"
+
+
+async def _burst(built: BuiltApp, count: int) -> list[int]:
+    """`count` refreshes at once; all but the first are refused by the Redis-held limit
+    before they reach the database, so only Redis is under load."""
+    http = built.client()
+    body = {"refresh_token": "not-a-token"}
+    responses = await asyncio.gather(*(http.post("/auth/refresh", json=body) for _ in range(count)))
+    return [response.status_code for response in responses]
+
+
+async def test_a_burst_beyond_the_redis_pool_waits_instead_of_503(build_app: AppBuilder) -> None:
+    # More requests at once than the pool has connections (redis-py's default pool of 100
+    # refused the rest at once: 503 for legitimate users).
+    built = await build_app(
+        redis_url=REDIS_URL,
+        rate_limit_key_prefix=unique_prefix(),
+        rate_limit_refresh_per_ip="1/hour",
+        # Generous for a loaded test machine: the wait is for the event loop, not Redis.
+        redis_pool_timeout=30,
+    )
+    statuses = await _burst(built, 150)
+    assert sorted(set(statuses)) == [401, 429]
+
+
+async def test_a_small_redis_pool_is_shared_in_turn(build_app: AppBuilder) -> None:
+    built = await build_app(
+        redis_url=REDIS_URL,
+        rate_limit_key_prefix=unique_prefix(),
+        rate_limit_refresh_per_ip="1/hour",
+        redis_max_connections=3,
+        redis_pool_timeout=30,
+    )
+    assert sorted(set(await _burst(built, 60))) == [401, 429]
+    pool = built.state.limiter.storage.bridge.storage.connection_pool  # type: ignore[attr-defined]
+    assert pool.max_connections == 3

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.app_state import AppState
 from homebase.models import Task, User
+from homebase.repositories.tasks import filtered_query
 from homebase.schemas.task import TaskFilters
 from homebase.services import tasks as task_service
 from homebase.services.paging import PageRequest, cursor_query, fetch_page
@@ -57,7 +58,7 @@ def _tasks(owner_id: int) -> list[Task]:
 
 async def _ordered_ids(session: AsyncSession, actor: User, filters: TaskFilters) -> list[int]:
     listing = task_service.listing(filters)
-    query = cursor_query(task_service.filtered_query(actor, filters), listing, "", 1000)
+    query = cursor_query(filtered_query(actor, filters), listing, "", 1000)
     return [task.id for task in await session.scalars(query)]
 
 
@@ -71,7 +72,7 @@ async def test_after_each_row_comes_the_rest_of_the_order(
     async with state.sessionmaker() as session:
         session.add_all(_tasks(owner.id) + _tasks(other.id))
         await session.commit()
-        query = task_service.filtered_query(owner.user, filters)
+        query = filtered_query(owner.user, filters)
         rows = list(await session.scalars(cursor_query(query, listing, "", 1000)))
         ids = [row.id for row in rows]
         assert len(ids) == 14 and ids == await _ordered_ids(session, owner.user, filters)
@@ -87,7 +88,7 @@ async def test_pages_by_offset_name_the_next_cursor(state: AppState, factory: Fa
     async with state.sessionmaker() as session:
         session.add_all(_tasks(owner.id))
         await session.commit()
-        query = task_service.filtered_query(owner.user, filters)
+        query = filtered_query(owner.user, filters)
         listing = task_service.listing(filters)
         by_offset = await fetch_page(session, query, listing, PageRequest(limit=4, offset=4))
         assert by_offset.total == 14 and by_offset.next_cursor is not None

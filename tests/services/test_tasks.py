@@ -12,6 +12,7 @@ from homebase.app_state import AppState
 from homebase.core.errors import FieldError, NotFound, PreconditionFailed
 from homebase.core.preconditions import TagList, entity_tag
 from homebase.models import Task, User
+from homebase.repositories.tasks import tasks
 from homebase.schemas.task import TaskCreate, TaskReplace, TaskUpdate
 from homebase.services import tasks as task_service
 from tests.factories import Factory
@@ -36,7 +37,7 @@ async def test_owned_task_query_scopes_normal_users_only(state: AppState, factor
     task = await _create(state, owner.user)
     async with state.sessionmaker() as session:
         visible = {
-            handle.id: list(await session.scalars(task_service.owned_task_query(handle.user)))
+            handle.id: list(await session.scalars(tasks.visible(handle.user)))
             for handle in (owner, other, admin)
         }
         assert [row.id for row in visible[owner.id]] == [task.id]

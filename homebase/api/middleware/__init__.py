@@ -16,7 +16,11 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add the request middleware, innermost first (Starlette runs the last added first):
     every refusal they make carries the security headers and speaks the caller's language."""
     app.add_middleware(SingleQueryValueMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+    )
     app.add_middleware(ClientIPMiddleware, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware)

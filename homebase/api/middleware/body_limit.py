@@ -21,27 +21,33 @@ class BodyTooLarge(HTTPException):
         self.params = {"limit": limit}
 
 
+# vCard / iCalendar imports take whole address books: they have a limit of their own.
+IMPORT_SUFFIX = "/import"
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_import_bytes: int) -> None:
         self.app = app
-        self.limit = max_body_bytes
+        self.body_limit = max_body_bytes
+        self.import_limit = max_import_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.import_limit if scope["path"].endswith(IMPORT_SUFFIX) else self.body_limit
         content_length = None
         for name, value in scope["headers"]:
             if name == b"content-length":
                 content_length = value
                 break
         if content_length is not None and (
-            not content_length.isdigit() or int(content_length) > self.limit
+            not content_length.isdigit() or int(content_length) > limit
         ):
-            response = _too_large_response(scope["state"]["locale"], self.limit)
+            response = _too_large_response(scope["state"]["locale"], limit)
             await response(scope, receive, send)
             return
-        await self.app(scope, _counting_receive(receive, self.limit), send)
+        await self.app(scope, _counting_receive(receive, limit), send)
 
 
 def _too_large_response(locale: str, limit: int) -> Response:

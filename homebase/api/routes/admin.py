@@ -1,4 +1,5 @@
-"""Administration: the security audit trail, the mail outbox, ending a user's sessions."""
+"""Administration: the security audit trail, the mail outbox, ending a user's sessions,
+unlocking an account."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
-from homebase.api.deps import AdminUser, ClientDep, PageDep, ResourceId, SessionDep
+from homebase.api.deps import (
+    AccountsDep,
+    AdminUser,
+    ClientDep,
+    PageDep,
+    ResourceId,
+    SessionDep,
+)
 from homebase.api.paging import set_page_headers
 from homebase.api.responses import errors
 from homebase.schemas.common import MAX_ID
@@ -87,4 +95,21 @@ async def end_user_sessions(
 ) -> Response:
     """End every session of a user (their access and refresh tokens stop working)."""
     await user_service.end_sessions_of(session, admin, user_id, client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/admin/users/{user_id}/unlock",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 404, 422),
+)
+async def unlock_user(
+    user_id: ResourceId,
+    admin: AdminUser,
+    session: SessionDep,
+    accounts: AccountsDep,
+    client: ClientDep,
+) -> Response:
+    """End a user's lock after failed logins and clear their failure count (audited)."""
+    await accounts.unlock(session, user_id, client, actor=admin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,51 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from homebase.api.deps import CurrentUser, CursorPageDep, PageDep, SessionDep
+from homebase.api.deps import CurrentUser, CursorPageDep, PageDep, ResourceId, SessionDep
 from homebase.api.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
 from homebase.api.paging import set_listing_headers, set_page_headers
 from homebase.api.responses import errors
-from homebase.core.preconditions import require_match
-from homebase.models import Contact
-from homebase.schemas.common import MAX_ID
 from homebase.schemas.contact import (
     ContactBirthday,
     ContactCreate,
+    ContactFilters,
     ContactPublic,
     ContactUpdate,
+    TimeZoneQuery,
 )
 from homebase.services import birthdays as birthday_service
 from homebase.services import contacts as contact_service
 
 router = APIRouter(tags=["contacts"])
 
-_NO_NUL = "^[^\\x00]*$"
-ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="Contact id")]
-
-
-def _text_query(description: str, max_length: int = 100) -> Any:
-    return Query(max_length=max_length, pattern=_NO_NUL, description=description)
-
-
-async def owned_contact(user: CurrentUser, session: SessionDep, contact_id: ContactId) -> Contact:
-    """The contact at this path, if the caller owns it (or is an admin); 404 otherwise."""
-    return await contact_service.get_contact(session, user, contact_id)
-
-
-OwnedContact = Annotated[Contact, Depends(owned_contact)]
-
-
-async def writable_contact(contact: OwnedContact, if_match: IfMatchDep) -> Contact:
-    """The owned contact, if `If-Match` (when sent) names its current ETag; 412 otherwise."""
-    require_match(if_match, contact)
-    return contact
-
-
-WritableContact = Annotated[Contact, Depends(writable_contact)]
+_ContactId = Annotated[ResourceId, Path(description="Contact id")]
 
 
 @router.get("/contacts", response_model=list[ContactPublic], responses=errors(401, 422))
@@ -56,16 +33,12 @@ async def list_contacts(
     user: CurrentUser,
     session: SessionDep,
     page: CursorPageDep,
-    q: Annotated[str | None, _text_query("Words to find in first name, last name or email")] = None,
-    first_name: Annotated[str | None, _text_query("Part of the first name")] = None,
-    last_name: Annotated[str | None, _text_query("Part of the last name")] = None,
-    email: Annotated[str | None, _text_query("Part of the email", 254)] = None,
+    filters: Annotated[ContactFilters, Query()],
 ) -> list[ContactPublic]:
     """The caller's contacts by last and first name; searches ignore case in every script.
 
     Paged by `offset` (with `X-Total-Count`) or by `cursor` (no count; as fast deep down as
     on the first page)."""
-    filters = contact_service.ContactFilters(q, first_name, last_name, email)
     result = await contact_service.list_contacts(session, user, filters, page)
     set_listing_headers(request, response, page, result)
     return [ContactPublic.model_validate(contact) for contact in result.items]
@@ -78,12 +51,16 @@ async def list_contacts(
     responses=errors(401, 409, 422),
 )
 async def create_contact(
-    data: ContactCreate, response: Response, user: CurrentUser, session: SessionDep
+    request: Request,
+    response: Response,
+    data: ContactCreate,
+    user: CurrentUser,
+    session: SessionDep,
 ) -> ContactPublic:
     """Add a contact; 409 `contact_email_taken` when the caller has one with this email."""
     contact = await contact_service.create_contact(session, user, data)
     set_etag(response, contact)
-    response.headers["Location"] = f"/contacts/{contact.id}"
+    response.headers["Location"] = str(request.url_for("read_contact", contact_id=contact.id).path)
     return ContactPublic.model_validate(contact)
 
 
@@ -97,9 +74,7 @@ async def upcoming_birthdays(
     days: Annotated[
         int, Query(ge=0, le=birthday_service.MAX_DAYS, description="Days ahead of today")
     ] = 7,
-    tz: Annotated[
-        str | None, _text_query("IANA time zone that decides today (default UTC)", 64)
-    ] = None,
+    tz: Annotated[TimeZoneQuery, Query()] = None,
 ) -> list[ContactBirthday]:
     """Contacts whose next birthday falls in today … today+days, soonest first."""
     items, total = await birthday_service.upcoming(
@@ -122,9 +97,14 @@ async def upcoming_birthdays(
     responses={**etag_responses(conditional_get=True), **errors(401, 404, 422)},
 )
 async def read_contact(
-    response: Response, contact: OwnedContact, if_none_match: IfNoneMatchDep
+    contact_id: _ContactId,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    if_none_match: IfNoneMatchDep,
 ) -> ContactPublic | Response:
     """One contact, with its ETag; 304 when If-None-Match names it."""
+    contact = await contact_service.get_contact(session, user, contact_id)
     unchanged = not_modified(if_none_match, contact)
     if unchanged is not None:
         return unchanged
@@ -138,16 +118,19 @@ async def read_contact(
     responses=errors(401, 404, 409, 412, 422),
 )
 async def replace_contact(
+    contact_id: _ContactId,
     data: ContactCreate,
     response: Response,
-    contact: WritableContact,
     user: CurrentUser,
     session: SessionDep,
+    if_match: IfMatchDep,
 ) -> ContactPublic:
     """Replace every field of a contact (fields left out are cleared or required)."""
-    updated = await contact_service.update_contact(session, user, contact, data)
-    set_etag(response, updated)
-    return ContactPublic.model_validate(updated)
+    contact = await contact_service.replace_contact(
+        session, user, contact_id, data, if_match=if_match
+    )
+    set_etag(response, contact)
+    return ContactPublic.model_validate(contact)
 
 
 @router.patch(
@@ -156,16 +139,19 @@ async def replace_contact(
     responses=errors(401, 404, 409, 412, 422),
 )
 async def update_contact(
+    contact_id: _ContactId,
     data: ContactUpdate,
     response: Response,
-    contact: WritableContact,
     user: CurrentUser,
     session: SessionDep,
+    if_match: IfMatchDep,
 ) -> ContactPublic:
     """Change the fields given, keep the others."""
-    updated = await contact_service.update_contact(session, user, contact, data)
-    set_etag(response, updated)
-    return ContactPublic.model_validate(updated)
+    contact = await contact_service.update_contact(
+        session, user, contact_id, data, if_match=if_match
+    )
+    set_etag(response, contact)
+    return ContactPublic.model_validate(contact)
 
 
 @router.delete(
@@ -173,7 +159,9 @@ async def update_contact(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 404, 412, 422),
 )
-async def delete_contact(contact: WritableContact, session: SessionDep) -> Response:
+async def delete_contact(
+    contact_id: _ContactId, user: CurrentUser, session: SessionDep, if_match: IfMatchDep
+) -> Response:
     """Delete a contact."""
-    await contact_service.delete_contact(session, contact)
+    await contact_service.delete_contact(session, user, contact_id, if_match=if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Response, status
 
-from homebase.api.deps import ClientDep, CurrentUser, LocaleDep, SessionDep, StateDep
+from homebase.api.deps import AccountsDep, ClientDep, CurrentUser, LocaleDep, SessionDep, StateDep
 from homebase.api.responses import errors
 from homebase.core.i18n import translate
 from homebase.schemas.auth import TokenPair
@@ -20,7 +20,7 @@ from homebase.schemas.recovery import (
     TotpEnrolment,
 )
 from homebase.schemas.user import UserPublic
-from homebase.services import email_verification, mfa, mfa_login, password_reset
+from homebase.services import email_verification, mfa, password_reset
 
 router = APIRouter(tags=["recovery"])
 
@@ -120,27 +120,20 @@ async def confirm_totp(
     "/auth/mfa/totp", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 401, 403, 409)
 )
 async def disable_totp(
-    data: DisableMfa, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
+    data: DisableMfa,
+    user: CurrentUser,
+    session: SessionDep,
+    accounts: AccountsDep,
+    client: ClientDep,
 ) -> Response:
     """Turn MFA off, with the password and a current code (or a recovery code)."""
-    await mfa.disable(
-        session, state.hasher, user, data.password, data.code, state.limiter.lockout, client
-    )
+    await accounts.disable_mfa(session, user, data.password, data.code, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/mfa/verify", response_model=TokenPair, responses=errors(401))
+@router.post("/auth/mfa/verify", response_model=TokenPair, responses=errors(401, 429))
 async def verify_mfa(
-    data: MfaVerify, session: SessionDep, state: StateDep, client: ClientDep
+    data: MfaVerify, session: SessionDep, accounts: AccountsDep, client: ClientDep
 ) -> TokenPair:
     """Second login step: the `mfa_token` of the first step and a TOTP or recovery code."""
-    await state.limiter.mfa(client.ip)
-    return await mfa_login.finish(
-        session,
-        state.codec,
-        data.mfa_token,
-        data.code,
-        state.limiter.lockout,
-        client,
-        state.settings.refresh_token_ttl,
-    )
+    return await accounts.verify_mfa(session, data.mfa_token, data.code, client)

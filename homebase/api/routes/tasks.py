@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from homebase.api.deps import CurrentUser, CursorPageDep, SessionDep
+from homebase.api.deps import CurrentUser, CursorPageDep, ResourceId, SessionDep
 from homebase.api.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import errors
-from homebase.schemas.common import MAX_ID
 from homebase.schemas.task import (
     TaskCreate,
     TaskFilters,
@@ -22,8 +21,7 @@ from homebase.services import tasks as task_service
 
 router = APIRouter(tags=["tasks"])
 
-# Bounded so that an id beyond PostgreSQL's integer is a 422, never a database error.
-TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="Task id")]
+_TaskId = Annotated[ResourceId, Path(description="Task id")]
 
 
 @router.get("/tasks", response_model=list[TaskPublic], responses=errors(401, 422))
@@ -64,7 +62,7 @@ async def create_task(
     responses={**errors(401, 404, 422), **etag_responses(200, conditional_get=True)},
 )
 async def read_task(
-    task_id: TaskId,
+    task_id: _TaskId,
     response: Response,
     user: CurrentUser,
     session: SessionDep,
@@ -85,7 +83,7 @@ async def read_task(
     responses={**errors(401, 404, 412, 422), **etag_responses(200)},
 )
 async def replace_task(
-    task_id: TaskId,
+    task_id: _TaskId,
     data: TaskReplace,
     response: Response,
     user: CurrentUser,
@@ -104,7 +102,7 @@ async def replace_task(
     responses={**errors(401, 404, 412, 422), **etag_responses(200)},
 )
 async def update_task(
-    task_id: TaskId,
+    task_id: _TaskId,
     data: TaskUpdate,
     response: Response,
     user: CurrentUser,
@@ -123,7 +121,7 @@ async def update_task(
     responses=errors(401, 404, 412, 422),
 )
 async def delete_task(
-    task_id: TaskId, user: CurrentUser, session: SessionDep, if_match: IfMatchDep
+    task_id: _TaskId, user: CurrentUser, session: SessionDep, if_match: IfMatchDep
 ) -> Response:
     """Delete a task; honours `If-Match`."""
     await task_service.delete_task(session, user, task_id, if_match=if_match)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from homebase.api.deps import (
+    AccountsDep,
     AuthDep,
     ClientDep,
     CurrentUser,
@@ -14,11 +15,9 @@ from homebase.api.deps import (
     OptionalAuthDep,
     ResourceId,
     SessionDep,
-    StateDep,
 )
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import errors
-from homebase.core.errors import AdminRequired, PasswordsMismatch
 from homebase.core.i18n import translate
 from homebase.schemas.common import ResultMessage
 from homebase.schemas.user import (
@@ -63,23 +62,11 @@ async def create_user(
     data: UserCreate,
     principal: OptionalAuthDep,
     session: SessionDep,
-    state: StateDep,
+    accounts: AccountsDep,
     client: ClientDep,
 ) -> UserPublic:
     """Register a user; an authenticated admin may also set `is_admin`."""
-    as_admin = principal is not None and principal.user.is_admin
-    if data.is_admin and not as_admin:
-        raise AdminRequired()
-    if not as_admin:
-        await state.limiter.register(client.ip, data.email or data.username)
-    user = await user_service.create_user(
-        session,
-        state.hasher,
-        data,
-        as_admin=as_admin,
-        actor=principal.user if as_admin and principal is not None else None,
-        client=client,
-    )
+    user = await accounts.create_user(session, data, client, principal)
     return UserPublic.model_validate(user)
 
 
@@ -129,22 +116,13 @@ async def change_password(
     request: Request,
     user_id: ResourceId,
     data: AdminPasswordChange,
-    user: CurrentUser,
+    principal: AuthDep,
     session: SessionDep,
-    state: StateDep,
+    accounts: AccountsDep,
     client: ClientDep,
 ) -> ResultMessage:
     """Change a password: an admin, or the user themself with `current_password`."""
-    await user_service.change_password(
-        session,
-        state.hasher,
-        user,
-        user_id,
-        data,
-        client,
-        current_password=data.current_password,
-        require_current=True,
-    )
+    await accounts.change_password(session, principal, user_id, data, client)
     return ResultMessage(message=translate("password_changed", request.state.locale))
 
 
@@ -163,13 +141,10 @@ async def update_password(
     data: PasswordChange,
     principal: AuthDep,
     session: SessionDep,
-    state: StateDep,
+    accounts: AccountsDep,
     client: ClientDep,
 ) -> ResultMessage:
-    """Change the caller's password (Basic credentials prove the current one)."""
-    if data.new_password != data.new_password_repeat:
-        raise PasswordsMismatch()
-    await user_service.change_password(
-        session, state.hasher, principal.user, principal.user.id, data, client
-    )
+    """Change the caller's password: `current_password` proves the current one (with Basic
+    credentials, the request itself does)."""
+    await accounts.change_password(session, principal, principal.user.id, data, client)
     return ResultMessage(message=translate("password_changed", request.state.locale))

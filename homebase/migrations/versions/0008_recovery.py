@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_recovery"
-down_revision: str | None = "0004_task_keyset_indexes"
+down_revision: str | None = "0007_interchange"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,131 @@
+"""The SQLite driver: reads run on the event loop, anything that may wait for the write lock
+runs in the connection's own thread, and commit/rollback keep SQLite's semantics."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from homebase.db.sqlite_driver import InlineConnection, _runs_inline, connect
+
+
+@pytest.fixture
+async def conn(tmp_path: Path) -> AsyncIterator[InlineConnection]:
+    connection = await connect(str(tmp_path / "driver.db"))
+    # Which thread runs a statement: SQLite calls this function where the statement runs.
+    await connection.create_function("thread", 0, threading.get_ident)
+    await connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, ran_in INTEGER)")
+    yield connection
+    await connection.close()
+
+
+async def _rows(conn: InlineConnection, sql: str) -> list[tuple[int, ...]]:
+    cursor = await conn.execute(sql)
+    return await cursor.fetchall()
+
+
+async def test_a_select_runs_on_the_event_loop(conn: InlineConnection) -> None:
+    assert await _rows(conn, "SELECT thread()") == [(threading.get_ident(),)]
+
+
+async def test_a_read_only_common_table_expression_runs_on_the_event_loop(
+    conn: InlineConnection,
+) -> None:
+    rows = await _rows(conn, "WITH x(n) AS (SELECT thread()) SELECT n FROM x")
+    assert rows == [(threading.get_ident(),)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO t (ran_in) VALUES (thread())",
+        "WITH x(n) AS (SELECT thread()) INSERT INTO t (ran_in) SELECT n FROM x",
+        "with x(n) as (select thread())\ninsert into t (ran_in) select n from x",
+    ],
+)
+async def test_a_write_runs_in_the_connection_thread(conn: InlineConnection, sql: str) -> None:
+    await conn.execute(sql)
+    [(ran_in,)] = await _rows(conn, "SELECT ran_in FROM t")
+    assert ran_in != threading.get_ident()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "WITH x(n) AS (SELECT 1) UPDATE t SET ran_in = thread() WHERE id IN (SELECT n FROM x)",
+        "WITH x(n) AS (SELECT 2) DELETE FROM t WHERE id IN (SELECT n FROM x)",
+    ],
+)
+async def test_updates_and_deletes_led_by_a_cte_are_writes(
+    conn: InlineConnection, sql: str
+) -> None:
+    assert not _runs_inline(sql)
+    await conn.execute("INSERT INTO t (id, ran_in) VALUES (1, 0), (2, 0)")
+    await conn.execute(sql)
+    assert await _rows(conn, "SELECT count(*) FROM t WHERE ran_in = 0") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "inline"),
+    [
+        ("  select 1", True),
+        ("PRAGMA journal_mode", True),
+        ("BEGIN", True),
+        ("BEGIN IMMEDIATE", False),
+        ("BEGIN EXCLUSIVE", False),
+        ("ROLLBACK", True),
+        ("SAVEPOINT sa_1", True),
+        ("UPDATE t SET ran_in = 1", False),
+        ("CREATE TABLE u (id INTEGER)", False),
+        ("WITH x AS (SELECT updated_at FROM t) SELECT * FROM x", True),
+    ],
+)
+def test_what_runs_inline(sql: str, inline: bool) -> None:
+    assert _runs_inline(sql) is inline
+
+
+async def test_executemany_runs_in_the_thread(conn: InlineConnection) -> None:
+    cursor = conn.cursor()
+    await cursor.executemany("INSERT INTO t (ran_in) VALUES (thread() + ?)", [(0,), (0,)])
+    rows = await _rows(conn, "SELECT DISTINCT ran_in FROM t")
+    assert len(rows) == 1 and rows[0][0] != threading.get_ident()
+
+
+async def test_commit_makes_a_write_visible_to_another_connection(
+    conn: InlineConnection, tmp_path: Path
+) -> None:
+    await conn.execute("BEGIN IMMEDIATE")
+    await conn.execute("INSERT INTO t (ran_in) VALUES (1)")
+    other = sqlite3.connect(tmp_path / "driver.db")
+    try:
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (0,)
+        await conn.commit()
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    finally:
+        other.close()
+
+
+async def test_rollback_discards_the_write(conn: InlineConnection) -> None:
+    await conn.execute("BEGIN")
+    await conn.execute("INSERT INTO t (ran_in) VALUES (1)")
+    await conn.rollback()
+    assert await _rows(conn, "SELECT count(*) FROM t") == [(0,)]
+
+
+async def test_a_failed_write_raises_on_the_loop(conn: InlineConnection) -> None:
+    await conn.execute("INSERT INTO t (id, ran_in) VALUES (1, 0)")
+    with pytest.raises(sqlite3.IntegrityError):
+        await conn.execute("INSERT INTO t (id, ran_in) VALUES (1, 0)")
+
+
+async def test_close_stops_the_thread_and_the_connection(tmp_path: Path) -> None:
+    connection = await connect(str(tmp_path / "closing.db"))
+    await connection.execute("CREATE TABLE t (id INTEGER)")
+    await connection.close()
+    await connection.close()  # closing twice is harmless
+    with pytest.raises(sqlite3.ProgrammingError):
+        await connection.execute("SELECT 1")
