@@ -6,8 +6,11 @@ STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Spectral, pinned in tools/openapi-lint/package-lock.json, installed there by npm ci.
+OPENAPI_LINT := tools/openapi-lint
+SPECTRAL := $(OPENAPI_LINT)/node_modules/.bin/spectral
 
-.PHONY: install system-deps run test lint lint-containers format bench clean
+.PHONY: install system-deps run test lint lint-containers lint-openapi format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,10 +38,20 @@ system-deps:
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) lint-containers
-	$(BIN)/ruff check homebase tests bench
-	$(BIN)/ruff format --check homebase tests bench
+lint: $(STAMP) lint-containers lint-openapi
+	$(BIN)/ruff check homebase tests bench tools
+	$(BIN)/ruff format --check homebase tests bench tools
 	$(BIN)/mypy homebase
+
+$(SPECTRAL): $(OPENAPI_LINT)/package-lock.json
+	npm ci --prefix $(OPENAPI_LINT) --no-audit --no-fund --loglevel=error
+	touch $(SPECTRAL)
+
+# The document the app serves at /openapi.json, against Spectral's rules and ours.
+lint-openapi: $(STAMP) $(SPECTRAL)
+	mkdir -p build
+	$(BIN)/python $(OPENAPI_LINT)/dump.py > build/openapi.json
+	$(SPECTRAL) lint --fail-severity=warn --ruleset $(OPENAPI_LINT)/.spectral.yaml build/openapi.json
 
 # hadolint and Docker Compose come from PyPI (the dev extra): no Docker engine is needed.
 lint-containers: $(STAMP)
@@ -46,12 +59,12 @@ lint-containers: $(STAMP)
 	HOMEBASE_SECRET_KEY=lint-only-placeholder $(BIN)/docker-compose -f compose.yaml config --quiet
 
 format: $(STAMP)
-	$(BIN)/ruff format homebase tests bench
-	$(BIN)/ruff check --fix homebase tests bench
+	$(BIN)/ruff format homebase tests bench tools
+	$(BIN)/ruff check --fix homebase tests bench tools
 
 # `make bench BENCH_ARGS=--quick` for a short run; `BENCH_ARGS=--profile` for the py-spy profile.
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache $(OPENAPI_LINT)/node_modules

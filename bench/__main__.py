@@ -17,6 +17,13 @@ def main() -> int:
     parser.add_argument(
         "--profile", action="store_true", help="profile the hot read path with py-spy instead"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="KEYS",
+        help="comma-separated row keys (e.g. hb.task_by_id,hb.task_by_id_app_password): "
+        "measure those alone, into bench/results-only.json",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupt)
     if args.profile:
@@ -25,7 +32,7 @@ def main() -> int:
         return profile()
     from bench.runner import main as run
 
-    return run(args.quick)
+    return run(args.quick, frozenset(key for key in args.only.split(",") if key))
 
 
 if __name__ == "__main__":

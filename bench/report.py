@@ -183,6 +183,14 @@ def targets(report: Report) -> list[Target]:
                 f"Bearer GET /tasks/{{id}} vs hello ({backend})", ratio(by_id, hello), 0.25, "×"
             )
         )
+        out.append(
+            at_least(
+                f"App-password Bearer GET /tasks/{{id}} vs session Bearer ({backend})",
+                ratio(report.rps("hb.task_by_id_app_password", backend), by_id),
+                0.90,
+                "×",
+            )
+        )
         listed = report.rps("hb.task_list", backend)
         out.append(
             at_least(
@@ -220,6 +228,24 @@ def targets(report: Report) -> list[Target]:
                 "×",
             )
         )
+    out.append(
+        at_least(
+            "Bearer GET /tasks/{id}, 2 workers vs 1 (sqlite)",
+            ratio(report.rps("hb.task_by_id", "sqlite"), report.rps("hb.task_by_id_1w", "sqlite")),
+            1.7,
+            "×",
+        )
+    )
+    out.append(
+        below(
+            "read p99 beside the slowest search vs idle (sqlite)",
+            ratio(
+                report.p99("hb.read_beside_search", "sqlite"), report.p99("hb.task_by_id", "sqlite")
+            ),
+            2.0,
+            "×",
+        )
+    )
     # Latency targets are read on the one-connection rows: at 32 connections on 2 cores every
     # p99 is mostly queueing (even GET /health's).
     for key in (
@@ -227,6 +253,7 @@ def targets(report: Report) -> list[Target]:
         "hb.contacts_search_1c",
         "hb.birthdays_heavy_1c",
         "hb.birthdays_1c",
+        "hb.contacts_deep_cursor_1c",
     ):
         row = report.get(key, "postgresql")
         label = row.label if row else key

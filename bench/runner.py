@@ -9,6 +9,8 @@ import secrets
 import tempfile
 import time
 import traceback
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,12 +53,17 @@ class Config:
     login_connections: int = 8
     # PgBouncer's server connections: as many as Homebase's own pool would open.
     pgbouncer_pool_size: int = 10
+    # Row keys to measure (`--only`); empty for all. The phases no chosen row needs are skipped.
+    only: frozenset[str] = frozenset()
 
     @classmethod
-    def make(cls, quick: bool) -> Config:
+    def make(cls, quick: bool, only: frozenset[str] = frozenset()) -> Config:
         if quick:
-            return cls(True, 3.0, 1.0, 20, 100, 20_000, 500)
-        return cls(False, 10.0, 2.0, 100, 100, 1_000_000, 1_000)
+            return cls(True, 3.0, 1.0, 20, 100, 20_000, 500, only=only)
+        return cls(False, 10.0, 2.0, 100, 100, 1_000_000, 1_000, only=only)
+
+    def wants(self, *prefixes: str) -> bool:
+        return not self.only or any(key.startswith(prefixes) for key in self.only)
 
 
 class Bench:
@@ -75,6 +82,8 @@ class Bench:
     def measure(self, row: Row, server: Server, requests: list[Request] | None) -> Row:
         """Warm up, then measure; on a busy machine, measure again (a bounded number of times)
         and keep the run the rest of the machine disturbed least."""
+        if not self.config.wants(row.key):
+            return row
         self.report.add(row)
         if requests is None:
             row.note = row.note or NA_MISSING
@@ -225,6 +234,7 @@ class Bench:
             print(f"  homebase ({backend}) ready in {ready:.2f} s", flush=True)
             api = scenarios.Api(http("GET", server.url + "/openapi.json")[1]["paths"])
             has_contacts = api.has("get", "/contacts") or api.has("get", "/contacts/birthdays")
+            has_contacts = has_contacts and cfg.wants("hb.contacts", "hb.birthdays")
             seed_error = None
             if backend == "postgresql" and has_contacts:
                 started = time.perf_counter()
@@ -239,20 +249,70 @@ class Bench:
             callers = [*seeded.user_ids[:TOKEN_USERS], seeded.heavy_id]
             who = scenarios.Callers(seeded, {})
             tokens = _login(server.url, {uid: who.email(uid) for uid in callers})
-            who = scenarios.Callers(seeded, tokens)
+            app_passwords = _app_passwords(server.url, tokens, api)
+            who = scenarios.Callers(seeded, tokens, app_passwords)
             for row, requests in scenarios.homebase(backend, api, who):
                 self.measure(row, server, requests)
-            self.reads_under_login(backend, server, api, who)
-            for row in interchange.one_shot_rows(backend, server.url, api, who):
-                self.report.add(row)
+            if cfg.wants("hb.read_under_login", "hb.login_with_reads"):
+                self.reads_under_login(backend, server, api, who)
+            if cfg.wants("hb.vcard"):
+                for row in interchange.one_shot_rows(backend, server.url, api, who):
+                    self.report.add(row)
             for row, requests in interchange.feed_scenarios(backend, server.url, api, who):
                 self.measure(row, server, requests)
-            if backend == "postgresql":
-                batch = scenarios.contacts(api, who, cfg.contacts_heavy, cfg.contacts_per_user)
+            if backend == "sqlite" and has_contacts:
+                self.reads_beside_search(backend, url, server, who)
+            if backend == "postgresql" and cfg.wants("hb.contacts", "hb.birthdays"):
+                deep = _deep_cursor(server.url, who, cfg.contacts_heavy) if not seed_error else None
+                batch = scenarios.contacts(
+                    api, who, cfg.contacts_heavy, cfg.contacts_per_user, deep
+                )
                 for row, requests in batch:
                     row.note = seed_error
                     self.measure(row, server, None if seed_error else requests)
             self.record_server(server)
+        if backend == "sqlite":
+            self.one_worker(backend, env, who)
+
+    def one_worker(self, backend: str, env: dict[str, str], who: scenarios.Callers) -> None:
+        """The by-id read on one worker: what the second worker adds."""
+        with homebase_server(f"one-worker-{backend}", self.workdir, env, workers=1) as server:
+            server.database = _database_name(env["HOMEBASE_DATABASE_URL"])
+            server.start()
+            bearer = {uid: who.bearer[uid] for uid in who.ids}
+            row = Row("hb.task_by_id_1w", "Bearer GET /tasks/{id}, 1 worker", backend)
+            self.measure(row, server, scenarios.task_reads(who.seeded.tasks, bearer))
+
+    def reads_beside_search(
+        self, backend: str, url: str, server: Server, who: scenarios.Callers
+    ) -> None:
+        """Bearer reads while one client runs the slowest contacts search the API allows
+        (every contact matches, so it counts, sorts and skips them all) at the heavy owner."""
+        count = 20_000 if self.config.quick else 100_000
+        asyncio.run(seed.seed_sqlite_contacts(url, who.seeded.heavy_id, count))
+        heavy = who.bearer[who.seeded.heavy_id]
+        search = [Request("GET", f"/contacts?q=e&limit=100&offset={count - 100}", heavy)]
+        bearer = {uid: who.bearer[uid] for uid in who.ids}
+        reads = scenarios.task_reads(who.seeded.tasks, bearer)
+        print(f"  Bearer GET /tasks/{{id}} beside a search of {count:,} [{backend}] ...", end=" ")
+        self.settle(server)
+        search_run = wrk.Run(server.url, search, seconds=self.config.seconds, connections=1)
+        try:
+            with CpuWatch(server.pid, server.database) as watch:
+                read_result = wrk.Run(server.url, reads, seconds=self.config.seconds).result()
+                search_result = search_run.result()
+        finally:
+            search_run.stop()
+        print(f"p99 {read_result.p99_ms:.1f} ms (search p50 {search_result.p50_ms:.0f} ms)")
+        extra = {"other_cpu": round(watch.other_share, 3), "contacts": count}
+        self.report.add(
+            Row("hb.read_beside_search", f"Bearer GET /tasks/{{id}} beside a search of {count:,}",
+                backend, result=read_result, extra=extra)
+        )  # fmt: skip
+        self.report.add(
+            Row("hb.search_beside_reads", f"GET /contacts?q=e (all {count:,} match), 1 conn",
+                backend, result=search_result, extra={**extra, "connections": 1})
+        )  # fmt: skip
 
     def reads_under_login(
         self, backend: str, server: Server, api: scenarios.Api, who: scenarios.Callers
@@ -310,16 +370,18 @@ class Bench:
         )
         self.report.facts["servers"] = self.servers
         phases = [
-            ("hello", self.hello),
-            ("flask", self.flask),
-            ("reference sqlite", lambda: self.plain("sqlite")),
-            ("homebase sqlite", lambda: self.homebase("sqlite")),
-            ("reference postgresql", lambda: self.plain("postgresql")),
-            ("homebase postgresql", lambda: self.homebase("postgresql")),
-            ("homebase pgbouncer", lambda: self.homebase("pgbouncer")),
+            ("hello", self.hello, "hello."),
+            ("flask", self.flask, "flask."),
+            ("reference sqlite", lambda: self.plain("sqlite"), "ref."),
+            ("homebase sqlite", lambda: self.homebase("sqlite"), "hb."),
+            ("reference postgresql", lambda: self.plain("postgresql"), "ref."),
+            ("homebase postgresql", lambda: self.homebase("postgresql"), "hb."),
+            ("homebase pgbouncer", lambda: self.homebase("pgbouncer"), "hb."),
         ]
         failed = []
-        for name, phase in phases:
+        for name, phase, keys in phases:
+            if not self.config.wants(keys):
+                continue
             print(f"== {name}", flush=True)
             try:
                 phase()
@@ -329,12 +391,20 @@ class Bench:
         self.report.facts["meta"]["seconds_total"] = round(time.time() - started, 1)
         self.report.facts["meta"]["loadavg_end"] = os.getloadavg()
         found = targets(self.report)
+        if self.config.only:  # the rows not chosen were not measured, not missing
+            found = [target for target in found if target.status != "n/a"]
         print()
         print(self.report.table())
         print(LEGEND)
         print(targets_text(found))
         # A quick run never overwrites the full run's results.
-        out = HERE / ("results-quick.json" if self.config.quick else "results.json")
+        out = HERE / (
+            "results-only.json"
+            if self.config.only
+            else "results-quick.json"
+            if self.config.quick
+            else "results.json"
+        )
         self.report.write_json(out, found)
         print(f"\nwritten to {out}")
         if failed:
@@ -357,6 +427,24 @@ def _login(base_url: str, emails: dict[int, str]) -> dict[int, str]:
             raise RuntimeError(f"login of {email} failed: {status} {body}")
         tokens[uid] = body["access_token"]
     return tokens
+
+
+def _app_passwords(base_url: str, tokens: dict[int, str], api: scenarios.Api) -> dict[int, str]:
+    """An app password (scope tasks:read) per caller, issued with their login session."""
+    if not api.has("post", "/auth/tokens"):
+        return {}
+    issued = {}
+    for uid, access in tokens.items():
+        status, body = http(
+            "POST",
+            base_url + "/auth/tokens",
+            {"name": "bench", "scopes": ["tasks:read"]},
+            headers={"Authorization": f"Bearer {access}"},
+        )
+        if status != 201:
+            raise RuntimeError(f"app password of user {uid} failed: {status} {body}")
+        issued[uid] = body["token"]
+    return issued
 
 
 def _settings(env: dict[str, str]) -> Any:
@@ -419,7 +507,21 @@ def _meta(config: Config) -> dict[str, Any]:
     }
 
 
-def main(quick: bool) -> int:
+def main(quick: bool, only: frozenset[str] = frozenset()) -> int:
     wrk.ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="homebase-bench-") as workdir:
-        return Bench(Config.make(quick), Path(workdir)).run()
+        return Bench(Config.make(quick, only), Path(workdir)).run()
+
+
+def _deep_cursor(url: str, who: scenarios.Callers, heavy_count: int) -> str | None:
+    """The cursor that resumes the heavy owner's contacts 50 rows before their end: the
+    `X-Next-Cursor` of the page just before (one slow offset read, not measured)."""
+    offset = max(heavy_count - 100, 0)
+    headers = who.bearer[who.seeded.heavy_id]
+    request = urllib.request.Request(f"{url}/contacts?limit=50&offset={offset}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.headers.get("X-Next-Cursor")
+    except (OSError, urllib.error.HTTPError) as exc:
+        print(f"  no deep cursor: {exc}", flush=True)
+        return None

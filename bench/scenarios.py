@@ -9,6 +9,7 @@ import base64
 import json
 import random
 import re
+import urllib.parse
 from typing import Any
 
 from bench.data import PASSWORD, user_email
@@ -38,10 +39,17 @@ class Api:
 class Callers:
     """The users the scripts act as, with their credentials."""
 
-    def __init__(self, seeded: Seeded, tokens: dict[int, str]) -> None:
+    def __init__(
+        self, seeded: Seeded, tokens: dict[int, str], app_passwords: dict[int, str] | None = None
+    ) -> None:
         self.seeded = seeded
         self.ids = [uid for uid in seeded.user_ids if uid in tokens]
         self.bearer = {uid: {"Authorization": f"Bearer {token}"} for uid, token in tokens.items()}
+        # App passwords (`hbp_…`, scope tasks:read) sent as Bearer, when Homebase has them.
+        self.app_password = {
+            uid: {"Authorization": f"Bearer {token}"}
+            for uid, token in (app_passwords or {}).items()
+        }
 
     def email(self, uid: int) -> str:
         if uid == self.seeded.heavy_id:
@@ -77,12 +85,15 @@ def homebase(backend: str, api: Api, callers: Callers) -> list[Scenario]:
         Request("POST", "/tasks", h | JSON, _task_body(i))
         for i, h in enumerate(list(bearer.values()) * 4)
     ]
+    app_reads = task_reads(callers.seeded.tasks, callers.app_password)
     me_bearer = [Request("GET", "/users/me", h) for h in bearer.values()]
     me_basic = [Request("GET", "/users/me", callers.basic(uid)) for uid in callers.ids]
     return [
         (Row("hb.health", "GET /health", backend, baseline=None), [Request("GET", "/health")]),
         (Row("hb.task_by_id", "Bearer GET /tasks/{id}", backend),
          api.only("get", "/tasks/{}", reads)),
+        (Row("hb.task_by_id_app_password", "App-password Bearer GET /tasks/{id}", backend),
+         api.only("post", "/auth/tokens", app_reads) if app_reads else None),
         (Row("hb.task_list", "Bearer GET /tasks?limit=50", backend, baseline="ref.task_list"),
          api.only("get", "/tasks", listing)),
         (Row("hb.me_bearer", "Bearer GET /users/me", backend), me_bearer),
@@ -92,8 +103,11 @@ def homebase(backend: str, api: Api, callers: Callers) -> list[Scenario]:
     ]  # fmt: skip
 
 
-def contacts(api: Api, callers: Callers, heavy_count: int, per_user: int) -> list[Scenario]:
-    """Search, birthdays and paging on PostgreSQL, for the heavy owner and for regular ones."""
+def contacts(
+    api: Api, callers: Callers, heavy_count: int, per_user: int, deep_cursor: str | None = None
+) -> list[Scenario]:
+    """Search, birthdays and paging on PostgreSQL, for the heavy owner and for regular ones;
+    `deep_cursor` resumes the heavy owner's list 50 rows before its end."""
     rng = random.Random(7)
     heavy = {callers.seeded.heavy_id: callers.bearer[callers.seeded.heavy_id]}
     regular = {uid: callers.bearer[uid] for uid in callers.ids}
@@ -128,7 +142,17 @@ def contacts(api: Api, callers: Callers, heavy_count: int, per_user: int) -> lis
     ]  # fmt: skip
     out = [(Row(key, label, pg, baseline="ref.task_list"), reqs) for key, label, reqs in rows]
     # The same reads one at a time: the p99 of the request itself, without queueing.
-    for key, label, reqs in rows[:4]:
+    one_at_a_time = rows[:4]
+    if deep_cursor is not None:
+        cursor = urllib.parse.quote(deep_cursor)
+        deep_reqs = [
+            Request("GET", f"/contacts?limit=50&cursor={cursor}", h) for h in heavy.values()
+        ]
+        label = f"GET /contacts?limit=50&cursor= (depth {deep:,}, heavy owner)"
+        one_at_a_time.append(
+            ("hb.contacts_deep_cursor", label, api.only("get", "/contacts", deep_reqs))
+        )
+    for key, label, reqs in one_at_a_time:
         row = Row(f"{key}_1c", f"{label}, 1 conn", pg, baseline="ref.task_list", connections=1)
         out.append((row, reqs))
     return out

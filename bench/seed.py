@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -210,3 +210,36 @@ async def _analyze(engine: AsyncEngine) -> None:
             await connection.execute(text("VACUUM ANALYZE"))
         else:
             await connection.execute(text("ANALYZE"))
+
+
+async def seed_sqlite_contacts(url: str, owner_id: int, count: int) -> None:
+    """`count` contacts for one owner on SQLite, the same rows as `seed_contacts` writes."""
+    search_text = _service_function("homebase.services.contacts", "search_text")
+    engine = create_engine(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    now = datetime.now(UTC)
+    rows = []
+    for g in range(1, count + 1):
+        first = FIRST_NAMES[g % len(FIRST_NAMES)]
+        last = LAST_NAMES[(g // len(FIRST_NAMES)) % len(LAST_NAMES)]
+        email = f"{first}.{last}.{g}".lower() + "@example.com"
+        birthday = None if g % 10 == 0 else date(1950, 1, 1) + timedelta((g * 7919) % 20000)
+        row: dict[str, Any] = {
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "phone": f"+7 900 {g % 10_000_000:07d}",
+            "birthday": birthday,
+            "birthday_key": birthday.month * 100 + birthday.day if birthday else None,
+            "search_text": search_text(first, last, email) if search_text else "",
+            "user_id": owner_id,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        rows.append({k: v for k, v in row.items() if k in Contact.__table__.columns})
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(Contact.__table__), rows)
+        await _analyze(engine)
+    finally:
+        await engine.dispose()

@@ -241,7 +241,7 @@ def gunicorn_server(name: str, app: str, cwd: Path, env: dict[str, str] | None =
     return server
 
 
-def homebase_server(name: str, cwd: Path, env: dict[str, str]) -> Server:
+def homebase_server(name: str, cwd: Path, env: dict[str, str], workers: int = WORKERS) -> Server:
     port = free_port()
     command = [
         str(BIN / "homebase"),
@@ -251,6 +251,6 @@ def homebase_server(name: str, cwd: Path, env: dict[str, str]) -> Server:
         "--port",
         str(port),
         "--workers",
-        str(WORKERS),
+        str(workers),
     ]
     return Server(name, command, port=port, cwd=cwd, env=env, ready_path="/health/ready")

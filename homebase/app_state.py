@@ -10,7 +10,7 @@ from homebase.core.config import Settings
 from homebase.core.credential_cache import CredentialCache
 from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
-from homebase.db.session import create_engine, create_sessionmaker
+from homebase.db.session import bind_for, create_engine, create_sessionmaker
 from homebase.services.accounts import Accounts
 from homebase.services.mail import Mailer
 
@@ -23,6 +23,8 @@ class AppState:
     # Per-request sessions: GET/HEAD/OPTIONS read, every other method writes.
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
+    # The hot read routes' Core connections (no ORM session), with the read sessions' options.
+    read_engine: AsyncEngine
     hasher: PasswordHasher
     codec: TokenCodec
     limiter: RateLimiter
@@ -50,6 +52,7 @@ class AppState:
             sessionmaker=create_sessionmaker(engine),
             read_sessions=read_sessions,
             write_sessions=write_sessions,
+            read_engine=bind_for(engine, "read", autocommit_reads=autocommit_reads),
             hasher=hasher,
             codec=codec,
             limiter=limiter,

@@ -16,6 +16,7 @@ from homebase.api.middleware.observability import ObservabilityMiddleware
 from homebase.api.routes import (
     account_export,
     admin,
+    app_passwords,
     auth,
     contact_cards,
     contacts,
@@ -40,6 +41,8 @@ DESCRIPTION = """
 Accounts, tasks and contacts. Every protected endpoint takes **either**
 `Authorization: Basic base64(login:password)` **or** `Authorization: Bearer <access token>`
 (get one from `POST /auth/login`, or with the *Authorize* button, which uses `/auth/token`).
+Scripts and sync clients use an app password (`POST /auth/tokens`): a scoped `hbp_…` secret
+sent as the Bearer token or as the Basic password.
 
 Errors are always `{"result": "error", "code": "…", "message": "…"}`, with `errors` on 422,
 in the language of `Accept-Language` (en, ru, uk).
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.homebase = state
     errors.install(app)
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The vCard / iCalendar routes come before the resources whose `/{id}` would take them.
     modules = (
         auth,
+        app_passwords,
         recovery,
         account_export,
         users,

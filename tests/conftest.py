@@ -1,7 +1,8 @@
 """Test fixtures: every API test runs once on SQLite and once on PostgreSQL.
 
 `HOMEBASE_TEST_BACKENDS=sqlite` (or `postgresql`) narrows a local run to one backend. The
-PostgreSQL server is required: when it is unreachable the tests fail, they never skip.
+PostgreSQL server is required: when it is unreachable the tests fail, they never skip (outside
+CI a throwaway one is started when PostgreSQL is installed but not running: local_servers.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from homebase.core.ratelimit import RateLimiter
 from homebase.core.smtp import SmtpConfig, SmtpSender
 from homebase.db.base import Base
 from homebase.main import create_app, start
+from tests import local_servers
 from homebase.services.mail import Mailer
 from tests.factories import Factory
 from tests.mail_server import MAIL_FROM, PUBLIC_URL, MailBox, MailServer
@@ -30,6 +32,11 @@ from tests.support import (
     drop_pg_database,
     make_settings,
 )
+
+
+@pytest.hookimpl(trylast=True)  # after the terminal reporter exists
+def pytest_configure(config: pytest.Config) -> None:
+    local_servers.ensure(config)
 
 
 @pytest.fixture(scope="session")

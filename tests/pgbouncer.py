@@ -16,8 +16,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tests import support
 from tests.cli.server import free_port
-from tests.support import PG_ADMIN_DSN, POOLED_URLS
+from tests.support import POOLED_URLS
 
 START_TIMEOUT = 15.0
 
@@ -37,7 +38,7 @@ def pgbouncer_binary() -> str:
 
 class PgBouncer:
     def __init__(self, pool_size: int = 2) -> None:
-        upstream = make_url(PG_ADMIN_DSN)
+        upstream = make_url(support.PG_ADMIN_DSN)  # read late: a throwaway server may serve
         self.root = Path(tempfile.mkdtemp(prefix="homebase-pgbouncer-"))
         self.port = free_port()
         user = upstream.username or "postgres"

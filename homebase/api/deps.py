@@ -6,14 +6,23 @@ import binascii
 from base64 import b64decode
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.app_state import AppState
+from homebase.core.app_passwords import Scope, grants
 from homebase.core.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
-from homebase.core.errors import AdminRequired, FieldError, InvalidCredentials, Unauthorized
+from homebase.core.errors import (
+    AdminRequired,
+    AppPasswordNotAllowed,
+    FieldError,
+    InsufficientScope,
+    InvalidCredentials,
+    Unauthorized,
+)
 from homebase.db.session import session_scope
 from homebase.models import User
 from homebase.schemas.common import MAX_ID
@@ -21,6 +30,7 @@ from homebase.services.accounts import (
     Accounts,
     BasicCredential,
     BearerCredential,
+    Caller,
     Credential,
     Principal,
 )
@@ -52,6 +62,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_reader(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with app_state(request).read_engine.connect() as connection:
+        yield connection
+
+
+# The hot read routes (a task by id, the task list) use Core on one pooled connection, with
+# no ORM session: the caller's lookup and the route's query share it.
+ReaderDep = Annotated[AsyncConnection, Depends(get_reader, scope="function")]
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -134,6 +154,15 @@ async def optional_auth(request: Request, session: SessionDep) -> Principal | No
     return await _authenticate(request, session)
 
 
+async def current_caller(request: Request, reader: ReaderDep) -> Caller:
+    """The caller of a hot read route (any credential `current_auth` takes)."""
+    accounts = app_state(request).accounts
+    caller = await accounts.caller(reader, credential_of(request), client_info(request))
+    request.state.user_id = caller.id
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
 OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]
 AuthDep = Annotated[Principal, Depends(current_auth)]
 
@@ -145,7 +174,80 @@ async def current_user(principal: AuthDep) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def admin_user(user: CurrentUser) -> User:
+def _refuse_app_password(principal: Principal) -> Principal:
+    if principal.app_password is not None:
+        raise AppPasswordNotAllowed()
+    return principal
+
+
+async def account_auth(principal: AuthDep) -> Principal:
+    """The caller signed in with the password or a login session. Managing the account
+    (password, email, app passwords, sessions, MFA, feeds, the full export, deletion, and
+    every admin endpoint) takes this: an app password is 403 there, whatever its scopes."""
+    return _refuse_app_password(principal)
+
+
+async def optional_account_auth(principal: OptionalAuthDep) -> Principal | None:
+    """`account_auth` for routes open to anyone (registration, where an admin may do more)."""
+    return None if principal is None else _refuse_app_password(principal)
+
+
+AccountAuth = Annotated[Principal, Depends(account_auth)]
+OptionalAccountAuth = Annotated[Principal | None, Depends(optional_account_auth)]
+
+
+async def account_user(principal: AccountAuth) -> User:
+    return principal.user
+
+
+AccountUser = Annotated[User, Depends(account_user)]
+
+
+def _require_scope(principal: Principal, scope: str) -> User:
+    grant = principal.app_password
+    if grant is not None and not grants(grant.scopes, scope):
+        raise InsufficientScope(scope)
+    return principal.user
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeCheck:
+    """The caller, when a password, a session, or an app password holding `scope`."""
+
+    scope: str
+
+    async def __call__(self, principal: AuthDep) -> User:
+        return _require_scope(principal, self.scope)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceScopeCheck:
+    """A router-wide scope: `<resource>:read` for GET and HEAD, `<resource>:write` else."""
+
+    resource: str
+
+    async def __call__(self, request: Request, principal: AuthDep) -> User:
+        action = "read" if request.method in SAFE_METHODS else "write"
+        return _require_scope(principal, f"{self.resource}:{action}")
+
+
+@cache
+def Scoped(scope: Scope) -> Any:
+    """A dependency on the caller that an app password passes only with `scope`:
+    `Annotated[User, Scoped("account:read")]`."""
+    return Depends(ScopeCheck(scope))
+
+
+@cache
+def ResourceScoped(resource: str) -> Any:
+    """For `APIRouter(dependencies=[ResourceScoped("tasks")])`: GET reads, the rest writes."""
+    return Depends(ResourceScopeCheck(resource))
+
+
+AccountReader = Annotated[User, Scoped("account:read")]
+
+
+async def admin_user(user: AccountUser) -> User:
     if not user.is_admin:
         raise AdminRequired()
     return user

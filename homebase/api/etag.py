@@ -9,7 +9,7 @@ resource (a model with `id` and `version`). Tasks and contacts follow the same r
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Response, status
 
@@ -48,10 +48,13 @@ IfMatchDep = Annotated[TagList | None, Depends(if_match)]
 IfNoneMatchDep = Annotated[TagList | None, Depends(if_none_match)]
 
 
-def set_etag(response: Response, obj: Versioned) -> None:
-    response.headers["ETag"] = entity_tag(obj)
+def etag_headers(obj: Versioned) -> dict[str, str]:
     # Private data: a browser may keep it, but must revalidate (cheap, thanks to the ETag).
-    response.headers["Cache-Control"] = "private, no-cache"
+    return {"ETag": entity_tag(obj), "Cache-Control": "private, no-cache"}
+
+
+def set_etag(response: Response, obj: Versioned) -> None:
+    response.headers.update(etag_headers(obj))
 
 
 def not_modified(condition: TagList | None, obj: Versioned) -> Response | None:
@@ -61,16 +64,3 @@ def not_modified(condition: TagList | None, obj: Versioned) -> Response | None:
     response = Response(status_code=status.HTTP_304_NOT_MODIFIED)
     set_etag(response, obj)
     return response
-
-
-_ETAG_HEADER = {
-    "ETag": {"description": "Strong entity tag of the resource", "schema": {"type": "string"}}
-}
-
-
-def etag_responses(code: int = 200, *, conditional_get: bool = False) -> dict[int | str, Any]:
-    """OpenAPI: the success response carries an `ETag`; a conditional GET may answer 304."""
-    responses: dict[int | str, Any] = {code: {"headers": _ETAG_HEADER}}
-    if conditional_get:
-        responses[304] = {"description": "Not modified (If-None-Match matched)"}
-    return responses

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from homebase.cli.common import FAILED, OK, error, run_in_session, validation_failed
+from homebase.cli.common import (
+    FAILED,
+    OK,
+    USAGE,
+    error,
+    read_password,
+    run_in_session,
+    validation_failed,
+)
 from homebase.core.config import Settings
 
 if TYPE_CHECKING:
@@ -69,8 +77,10 @@ def _reset_password(args: argparse.Namespace, settings: Settings) -> int:
     from homebase.schemas.user import PasswordChange
     from homebase.services import user_admin
 
-    generated = args.password is None
-    password = user_admin.generate_password() if generated else args.password
+    generated = args.password is None and not args.password_stdin
+    password = user_admin.generate_password() if generated else read_password(args)
+    if password is None:
+        return USAGE
     try:
         PasswordChange(new_password=password, new_password_repeat=password)
     except ValidationError as exc:
@@ -168,6 +178,9 @@ def add_parser(commands: Any) -> None:
     )
     reset.add_argument("user", help="user id, email or username")
     reset.add_argument("--password", help="the new password (default: generate one)")
+    reset.add_argument(
+        "--password-stdin", action="store_true", help="read the new password from standard input"
+    )
     reset.set_defaults(handler=_reset_password)
 
     mfa = actions.add_parser(

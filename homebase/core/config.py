@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "changethis", "dev"})
-MIN_SECRET_LENGTH = 32
+from homebase.core import config_checks
+
 SECRET_FILE_NAME = ".homebase-secret"  # noqa: S105 - a file name, not a secret
 
 
@@ -115,6 +115,17 @@ class Settings(BaseSettings):
     _split = field_validator(
         "cors_origins", "trusted_proxies", "previous_secret_keys", mode="before"
     )(_split_csv)
+    _networks = field_validator("trusted_proxies")(config_checks.networks)
+    _rates = field_validator(
+        "rate_limit_login_per_ip",
+        "rate_limit_login_per_account",
+        "rate_limit_register_per_ip",
+        "rate_limit_register_per_account",
+        "rate_limit_refresh_per_ip",
+    )(config_checks.rate)
+    _log_level = field_validator("log_level")(config_checks.log_level)
+    _database_url = field_validator("database_url")(config_checks.database_url)
+    _redis_url = field_validator("redis_url")(config_checks.redis_url)
     _durations = field_validator(
         "access_token_ttl",
         "refresh_token_ttl",
@@ -154,12 +165,18 @@ class Settings(BaseSettings):
     def _refuse_weak_secret_in_production(self) -> Settings:
         if self.env != "production":
             return self
-        key = self.secret_key.get_secret_value() if self.secret_key else ""
-        if key.lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
+        if self.secret_key is not None:
+            name, key = "HOMEBASE_SECRET_KEY", self.secret_key.get_secret_value()
+        elif self.secret_file is not None:
+            name, key = "HOMEBASE_SECRET_FILE", config_checks.read_secret_file(self.secret_file)
+        else:
             raise ValueError(
-                "HOMEBASE_SECRET_KEY must be set to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters when HOMEBASE_ENV=production"
+                "HOMEBASE_SECRET_KEY (or HOMEBASE_SECRET_FILE) must be set when "
+                "HOMEBASE_ENV=production"
             )
+        problem = config_checks.secret_problem(key)
+        if problem is not None:
+            raise ValueError(f"{name} {problem} (HOMEBASE_ENV=production)")
         return self
 
     @property

@@ -216,3 +216,28 @@ class StateConflict(Conflict):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class InsufficientScope(Forbidden):
+    """An app password reached beyond its scopes: the RFC 6750 §3.1 challenge names the
+    scope it lacks."""
+
+    code = "insufficient_scope"
+    message_key = "insufficient_scope"
+
+    def __init__(self, scope: str) -> None:
+        challenge = f'Bearer error="insufficient_scope", scope="{scope}"'
+        super().__init__(headers={"WWW-Authenticate": challenge}, scope=scope)
+
+
+class AppPasswordNotAllowed(Forbidden):
+    """Managing the account (password, email, tokens, sessions, …) takes the real password
+    or a login session, never an app password."""
+
+    code = "app_password_not_allowed"
+    message_key = "app_password_not_allowed"
+
+
+class AppPasswordLimit(Conflict):
+    code = "app_password_limit"
+    message_key = "app_password_limit"

@@ -2,7 +2,9 @@
 
 8 to 128 characters counted as code points; every character counts (argon2 truncates
 nothing); no "one digit, one symbol" rules. Refused: the 30,000 most common passwords of the
-list zxcvbn ships, and passwords containing the user's email local part, username or name.
+list zxcvbn ships, and passwords containing the user's email local part, username or name as a
+whole word (not next to another letter: "alice1990" and "my-alice" contain "alice", "annual"
+does not contain "ann").
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from homebase.core.app_passwords import looks_like_app_password
 from homebase.core.errors import FieldError
 
 PASSWORD_MIN = 8
@@ -25,10 +28,22 @@ def common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
+_SEPARATORS = re.compile(r"[\s._+-]+")
+
+
 def _personal_terms(email: str | None, username: str | None, name: str | None) -> set[str]:
-    terms = {username or "", (email or "").partition("@")[0], name or ""}
-    terms.update(re.split(r"[\s._-]+", name or ""))
+    """The identifiers, each also cut at separators and with its separators removed."""
+    terms: set[str] = set()
+    for value in (username or "", (email or "").partition("@")[0], name or ""):
+        parts = [part for part in _SEPARATORS.split(value) if part]
+        terms.update((value, "".join(parts), *parts))
     return {term.casefold() for term in terms if len(term) >= PERSONAL_MIN}
+
+
+def _contains_word(text: str, term: str) -> bool:
+    """`term` occurs in `text` with no letter right before or after it."""
+    letter = r"[^\W\d_]"
+    return re.search(rf"(?<!{letter}){re.escape(term)}(?!{letter})", text) is not None
 
 
 def password_problem(
@@ -43,10 +58,13 @@ def password_problem(
         return "password_too_short", {"min": PASSWORD_MIN}
     if len(password) > PASSWORD_MAX:
         return "password_too_long", {"max": PASSWORD_MAX}
+    if looks_like_app_password(password):
+        # HTTP Basic reads such a password as an app password and never tries it as one.
+        return "password_like_app_password", {}
     folded = password.casefold()
     if folded in common_passwords():
         return "password_too_common", {}
-    if any(term in folded for term in _personal_terms(email, username, name)):
+    if any(_contains_word(folded, term) for term in _personal_terms(email, username, name)):
         return "password_contains_personal", {}
     return None
 

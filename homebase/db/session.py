@@ -47,6 +47,10 @@ def async_url(database_url: str) -> URL:
 
 # Execution option naming how a SQLite transaction begins; see `_sqlite_begin`.
 SQLITE_BEGIN = "homebase_sqlite_begin"
+# Execution options of a read that may take long (a listing, a search, a count): on SQLite it
+# runs in the connection's thread instead of on the event loop (see `sqlite_driver`).
+LONG_READ_OPTION = "homebase_long_read"
+LONG_READ = {LONG_READ_OPTION: True}
 
 
 def _sqlite_pragmas(
@@ -94,6 +98,13 @@ async def _connect_sqlite(path: str) -> sqlite_driver.InlineConnection:
     return await sqlite_driver.connect(_private(path))
 
 
+def _sqlite_long_read(
+    conn: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+) -> None:
+    if context is not None and context.execution_options.get(LONG_READ_OPTION):
+        conn.connection.driver_connection.mark_long_read()  # type: ignore[union-attr]
+
+
 def _sqlite_engine(url: URL, *, migrations: bool = False, **options: Any) -> AsyncEngine:
     engine = create_async_engine(
         url, async_creator=partial(_connect_sqlite, url.database or ":memory:"), **options
@@ -101,6 +112,7 @@ def _sqlite_engine(url: URL, *, migrations: bool = False, **options: Any) -> Asy
     pragmas = partial(_sqlite_pragmas, foreign_keys=not migrations)
     event.listen(engine.sync_engine, "connect", pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    event.listen(engine.sync_engine, "before_cursor_execute", _sqlite_long_read)
     return engine
 
 
@@ -211,20 +223,28 @@ def _ping_if_idle(
         raise DisconnectionError() from exc
 
 
+def bind_for(
+    engine: AsyncEngine, intent: str | None, *, autocommit_reads: bool = True
+) -> AsyncEngine:
+    """`engine` with the options of `intent`: "read" runs each statement on its own
+    (autocommit), as a GET reads and at most writes one audit row; "write" begins, on SQLite,
+    with the write lock (see `_sqlite_begin`). Behind PgBouncer (`autocommit_reads=False`)
+    reads keep their transaction: asyncpg prepares and executes in two steps, which
+    PgBouncer's transaction mode may send to two different server connections unless a
+    transaction holds them."""
+    if intent is not None and engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: intent})
+    if intent == "read" and autocommit_reads:
+        # A GET needs no transaction: without BEGIN and COMMIT it costs two round trips less.
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 def create_sessionmaker(
     engine: AsyncEngine, intent: str | None = None, *, autocommit_reads: bool = True
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions on `engine`. `intent` "read" runs each statement on its own (autocommit), as
-    a GET reads and at most writes one audit row; "write" begins, on SQLite, with the write
-    lock (see `_sqlite_begin`). Behind PgBouncer (`autocommit_reads=False`) reads keep their
-    transaction: asyncpg prepares and executes in two steps, which PgBouncer's transaction
-    mode may send to two different server connections unless a transaction holds them."""
-    bind = engine
-    if intent is not None and engine.dialect.name == "sqlite":
-        bind = engine.execution_options(**{SQLITE_BEGIN: intent})
-    elif intent == "read" and autocommit_reads:
-        # A GET needs no transaction: without BEGIN and COMMIT it costs two round trips less.
-        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    """Sessions on `engine`, bound as `bind_for` says."""
+    bind = bind_for(engine, intent, autocommit_reads=autocommit_reads)
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 

@@ -10,6 +10,10 @@ that may wait on the write lock or do file I/O — `BEGIN IMMEDIATE`, INSERT/UPD
 COMMIT of a transaction that wrote — runs in a worker thread, one hop per statement, so the
 event loop keeps serving other requests while a writer queues for the lock (`busy_timeout`).
 
+A read that may take long (a listing, a search: SQLAlchemy execution option `LONG_READ`)
+runs in that thread too, fetch included, so one slow search never stalls the requests beside
+it; the short reads by id stay inline.
+
 SQLAlchemy's aiosqlite dialect drives it unchanged, through `async_creator`.
 """
 
@@ -59,6 +63,8 @@ class InlineCursor:
     def __init__(self, connection: InlineConnection, cursor: sqlite3.Cursor) -> None:
         self._connection = connection
         self._cursor = cursor
+        # The rows of a read run in the thread, fetched there at once.
+        self._rows: list[Any] | None = None
 
     @property
     def description(self) -> Any:
@@ -88,23 +94,38 @@ class InlineCursor:
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         args = (sql,) if parameters is None else (sql, parameters)
-        if _runs_inline(sql):
+        self._rows = None
+        if self._connection.take_long_read():
+            self._rows = await self._connection.read_in_thread(self._execute_and_fetch, *args)
+        elif _runs_inline(sql):
             self._cursor.execute(*args)
         else:
             await self._connection.in_thread(self._cursor.execute, *args)
         return self
+
+    def _execute_and_fetch(self, *args: Any) -> list[Any]:
+        return self._cursor.execute(*args).fetchall()
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
         await self._connection.in_thread(self._cursor.executemany, sql, list(parameters))
         return self
 
     async def fetchone(self) -> Any:
+        if self._rows is not None:
+            return self._rows.pop(0) if self._rows else None
         return self._cursor.fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+        size = size if size is not None else self._cursor.arraysize
+        if self._rows is not None:
+            rows, self._rows = self._rows[:size], self._rows[size:]
+            return rows
+        return self._cursor.fetchmany(size)
 
     async def fetchall(self) -> list[Any]:
+        if self._rows is not None:
+            rows, self._rows = self._rows, []
+            return rows
         return self._cursor.fetchall()
 
     async def close(self) -> None:
@@ -117,12 +138,25 @@ class InlineConnection:
         self._connection: sqlite3.Connection | None = connection
         self._tx = _Queue()
         self._wrote = False
+        self._long_read = False
         # A thread of its own, as aiosqlite has: in a shared pool, writers waiting for the
         # lock could take every thread and starve the one transaction that holds it.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
     async def in_thread(self, function: Callable[..., T], *args: Any) -> T:
         self._wrote = True
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, partial(function, *args))
+
+    def mark_long_read(self) -> None:
+        """The next statement is a read that may take long: run it in the thread."""
+        self._long_read = True
+
+    def take_long_read(self) -> bool:
+        long_read, self._long_read = self._long_read, False
+        return long_read
+
+    async def read_in_thread(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, partial(function, *args))
 

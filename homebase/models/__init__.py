@@ -9,6 +9,7 @@ import importlib
 import pkgutil
 
 from homebase.db.base import Base
+from homebase.models.app_password import AppPassword
 from homebase.models.audit import AuditEvent
 from homebase.models.contact import Contact
 from homebase.models.feed import Feed
@@ -25,6 +26,7 @@ for _module in pkgutil.iter_modules(__path__):
 metadata = Base.metadata
 
 __all__ = [
+    "AppPassword",
     "AuditEvent",
     "AuthSession",
     "Contact",

@@ -97,5 +97,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True, "level": level},
             "uvicorn.error": {"handlers": [], "propagate": True, "level": level},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+            # Alembic announces its plugins at every run; its "Running upgrade" lines stay.
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }

@@ -11,8 +11,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from homebase.core.cursor import CursorValue, KeyType
 from homebase.db.keyset import SortKey
-from homebase.models import Task, TaskStatus, User
-from homebase.repositories.owned import OwnedRepository
+from homebase.models import Task, TaskStatus
+from homebase.repositories.owned import Actor, OwnedRepository
 from homebase.schemas.task import TaskFilters
 
 tasks = OwnedRepository(Task, "task_not_found")
@@ -41,9 +41,10 @@ def sort_keys(sort: str) -> list[SortKey]:
     return [SortKey(*_SORT_KEYS[name.removeprefix("-")], name.startswith("-")) for name in names]
 
 
-def filtered_query(actor: User, filters: TaskFilters) -> Select[Task]:
-    """The actor's tasks (an admin may name another owner with `user_id`), filtered."""
-    query = tasks.visible(actor).where(Task.user_id == (filters.user_id or actor.id))
+def filtered_query(actor: Actor, filters: TaskFilters, *, rows: bool = False) -> Select[Any]:
+    """The actor's tasks (an admin may name another owner with `user_id`), filtered; with
+    `rows`, as plain rows of the table."""
+    query = tasks.visible(actor, rows=rows).where(Task.user_id == (filters.user_id or actor.id))
     if filters.status is not None:
         query = query.where(Task.status == filters.status.value)
     if filters.q and filters.q.strip():

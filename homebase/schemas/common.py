@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from homebase.core.passwords import PASSWORD_MAX, PASSWORD_MIN
@@ -31,6 +32,24 @@ def check_text(value: Any) -> Any:
         except UnicodeEncodeError as exc:
             raise PydanticCustomError("invalid_text", "Must be valid Unicode text") from exc
     return value
+
+
+def _omit_null(schema: JsonDict) -> None:
+    """The JSON schema of a field that may be left out but is refused as `null`: only its
+    non-null branch, so a client generator does not offer null."""
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    found = schema.pop("anyOf", [])
+    branches = [b for b in found if b != {"type": "null"}] if isinstance(found, list) else []
+    if len(branches) == 1 and isinstance(branches[0], dict):
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+
+
+# `field: Annotated[T | None, NOT_NULL] = None` (with a validator refusing None): optional in
+# the document, never nullable.
+NOT_NULL: Any = Field(json_schema_extra=_omit_null)
 
 
 class Schema(BaseModel):

@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from homebase.models.contact import EXTRA_MAX, Contact
 from homebase.models.lengths import EMAIL_MAX, NAME_MAX
 from homebase.schemas.common import (
+    NOT_NULL,
     Email,
     Name,
     OwnerId,
@@ -111,9 +112,9 @@ class ContactUpdate(Schema):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "+7 900 100-20-31"}]})
 
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: Email | None = None
+    first_name: Annotated[Name | None, NOT_NULL] = None
+    last_name: Annotated[Name | None, NOT_NULL] = None
+    email: Annotated[Email | None, NOT_NULL] = None
     phone: OptionalPhone = None
     birthday: BirthdayIn = None
     extra: Extra | None = None

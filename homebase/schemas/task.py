@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from homebase.models.task import DESCRIPTION_MAX, TITLE_MAX, TaskStatus
 from homebase.schemas.common import (
+    NOT_NULL,
     OwnerId,
     Schema,
     blank_to_none,
@@ -157,9 +158,9 @@ class TaskUpdate(Schema):
     """Partial update (PATCH): only the fields given change; `null` clears `description` and
     `due_date`, while `title` and `status` cannot be null."""
 
-    title: Title | None = None
+    title: Annotated[Title | None, NOT_NULL] = None
     description: Description = None
-    status: StatusIn | None = None
+    status: Annotated[StatusIn | None, NOT_NULL] = None
     due_date: DueDate | None = None
     user_id: OwnerId | None = None
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from homebase.core.app_passwords import looks_like_app_password
 from homebase.core.config import Settings
 from homebase.core.credential_cache import CredentialCache, credential_fingerprint
 from homebase.core.errors import (
@@ -29,6 +30,7 @@ from homebase.core.errors import (
     Forbidden,
     InactiveUser,
     InvalidCredentials,
+    InvalidToken,
     MfaBasicRefused,
     NotFound,
     PasswordsMismatch,
@@ -38,12 +40,15 @@ from homebase.core.lockout import Lockout
 from homebase.core.passwords import check_password
 from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
+from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import User
+from homebase.repositories.users import open_session_user
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.user import PasswordChange, UserCreate
-from homebase.services import audit, email_verification, mfa, mfa_login, users
+from homebase.services import app_passwords, audit, email_verification, mfa, mfa_login, users
 from homebase.services import auth as tokens
+from homebase.services.app_passwords import TokenGrant
 from homebase.services.audit import ClientInfo
 from homebase.services.mail import Mailer
 
@@ -69,8 +74,21 @@ class Principal:
     user: User
     session_id: str | None  # the login session behind a Bearer token; None for Basic
     # "session": a Bearer access token; "password": HTTP Basic with the account's password,
-    # which proves the current password to the endpoints that ask for it.
-    method: Literal["session", "password"] = "session"
+    # which proves the current password to the endpoints that ask for it; "app_password":
+    # an app password, as a Bearer token or as the Basic password.
+    method: Literal["session", "password", "app_password"] = "session"
+    # The marker of an app password: its scopes. `AccountAuth` (api/deps.py) refuses it
+    # wherever the account itself is managed.
+    app_password: TokenGrant | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The caller of a read-only route: who, and whether an admin (no ORM object)."""
+
+    id: int
+    is_admin: bool
+    session_id: str | None
 
 
 class Accounts:
@@ -103,8 +121,16 @@ class Accounts:
     ) -> Principal:
         """The caller behind a request's credential, attached to the request's `session`.
 
-        Other credential kinds join here: an app password (SPEC §7) is a Bearer value or a
-        Basic password starting with `hbp_`, recognised before the branches below."""
+        An app password (SPEC §7) is a Bearer value or a Basic password of the `hbp_` form,
+        recognised before the branches below: it never reaches argon2, the Basic failure
+        budget or the account lock (guessing 258 unknown bits is hopeless, and a script
+        keeps working while someone guesses the account's password)."""
+        if isinstance(credential, BearerCredential):
+            secret, login = credential.token, None
+        else:
+            secret, login = credential.password, credential.login
+        if looks_like_app_password(secret):
+            return await self._app_password(session, secret, login, client)
         if isinstance(credential, BearerCredential):
             async with session_scope(self._reads) as reader:
                 user, session_id = await tokens.user_for_access_token(
@@ -114,6 +140,38 @@ class Accounts:
         user = await self._basic(credential.login, credential.password, client)
         self._check_basic(user)
         return Principal(await _attach(session, user), None, "password")
+
+    async def caller(
+        self, reader: AsyncConnection, credential: Credential, client: ClientInfo
+    ) -> Caller:
+        """The caller of a read, for the hot read routes: a Bearer access token costs one
+        Core query on the request's connection, which checks the session (revocation, its
+        end) in the same statement that reads the user, as `user_for_access_token` does.
+        Every other credential goes through `authenticate`."""
+        if isinstance(credential, BearerCredential):
+            claims = self.codec.decode_access(credential.token)
+            if claims is not None:
+                row = await open_session_user(reader, claims.user_id, claims.session_id, utcnow())
+                if row is None:
+                    raise InvalidToken()
+                if not row.is_active:
+                    raise InactiveUser()
+                return Caller(row.id, row.is_admin, claims.session_id)
+        async with session_scope(self._reads) as session:
+            principal = await self.authenticate(session, credential, client)
+        return Caller(principal.user.id, principal.user.is_admin, principal.session_id)
+
+    async def _app_password(
+        self, session: AsyncSession, secret: str, login: str | None, client: ClientInfo
+    ) -> Principal:
+        """One read (the user, the token's row, its revocation and expiry); a write only for
+        the first use, a new IP, or once a minute for `last_used_at`."""
+        async with session_scope(self._reads) as reader:
+            user, grant, last = await app_passwords.verify(reader, secret, basic_login=login)
+        if app_passwords.use_to_note(last, client):
+            async with session_scope(self._writes) as writer:
+                await app_passwords.note_use(writer, last, client)
+        return Principal(await _attach(session, user), None, "app_password", grant)
 
     def _check_basic(self, user: User) -> None:
         """After a right Basic password (verified now or cached): refuse what else the account
@@ -387,13 +445,6 @@ class Accounts:
             detail=f"was_locked={str(was_locked).lower()}",
         )
         return was_locked
-
-
-async def end_every_credential(session: AsyncSession, user_id: int, reason: str) -> int:
-    """End every credential of `user_id` at once (a password reset, an MFA reset): every
-    session, and so its refresh and access tokens. A cached Basic credential ends with the
-    password hash it was verified against, in every worker."""
-    return await users.revoke_all_sessions(session, user_id, reason)
 
 
 async def _attach(session: AsyncSession, user: User) -> User:

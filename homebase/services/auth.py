@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.errors import InactiveUser, InvalidToken, NotFound, RefreshTokenReused
@@ -16,6 +16,7 @@ from homebase.core.security import (
 )
 from homebase.db.base import utcnow
 from homebase.models import AuthSession, RefreshToken, User
+from homebase.repositories.users import with_open_session
 from homebase.schemas.auth import SessionPublic, TokenPair
 from homebase.services import audit
 from homebase.services.audit import ClientInfo
@@ -186,16 +187,7 @@ async def end_all_sessions(session: AsyncSession, user: User, client: ClientInfo
 
 
 # Built once: the hot path of every Bearer request binds only the two values.
-_USER_OF_OPEN_SESSION = (
-    select(User)
-    .join(AuthSession, AuthSession.user_id == User.id)
-    .where(
-        User.id == bindparam("user_id"),
-        AuthSession.id == bindparam("session_id"),
-        AuthSession.revoked_at.is_(None),
-        AuthSession.expires_at > bindparam("now"),
-    )
-)
+_USER_OF_OPEN_SESSION = with_open_session(select(User))
 
 
 async def user_for_access_token(

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, decode_cursor, encode_cursor
 from homebase.db.keyset import SortKey, after, order_by, values_of
+from homebase.db.session import LONG_READ
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,9 @@ class PageRequest:
 
 
 T = TypeVar("T")
+# A listing reads through an ORM session (items are objects) or, on the hot read routes, a
+# Core connection (items are rows).
+Db = AsyncSession | AsyncConnection
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,26 +53,30 @@ class Listing:
         return encode_cursor(self.spec, values_of(self.keys, row))
 
 
+async def _items(db: Db, query: Select[Any]) -> list[Any]:
+    result = await db.execute(query.execution_options(**LONG_READ))
+    return list(result if isinstance(db, AsyncConnection) else result.scalars())
+
+
 async def offset_page(
-    session: AsyncSession,
-    query: Select[T],
+    db: Db,
+    query: Select[Any],
     ordering: Sequence[ColumnElement[Any]],
     limit: int,
     offset: int,
-) -> tuple[list[T], int]:
+) -> tuple[list[Any], int]:
     """`limit` rows of `query` (filtered, not yet ordered) after `offset` in `ordering`, and
     how many rows match in all."""
     count = query.with_only_columns(func.count(), maintain_column_froms=True)
-    total = int(await session.scalar(count) or 0)
-    rows = await session.scalars(query.order_by(*ordering).limit(limit).offset(offset))
-    return list(rows), total
+    count = count.execution_options(**LONG_READ)
+    total = int(await db.scalar(count) or 0)
+    rows = await _items(db, query.order_by(*ordering).limit(limit).offset(offset))
+    return rows, total
 
 
-async def _by_offset(
-    session: AsyncSession, query: Select[T], listing: Listing, page: PageRequest
-) -> Page[T]:
+async def _by_offset(db: Db, query: Select[Any], listing: Listing, page: PageRequest) -> Page[Any]:
     ordering = order_by(listing.keys)
-    rows, total = await offset_page(session, query, ordering, page.limit, page.offset)
+    rows, total = await offset_page(db, query, ordering, page.limit, page.offset)
     more = bool(rows) and page.offset + len(rows) < total
     return Page(rows, total, listing.next_cursor(rows[-1]) if more else None)
 
@@ -82,19 +90,18 @@ def cursor_query(query: Select[T], listing: Listing, cursor: str, limit: int) ->
 
 
 async def _by_cursor(
-    session: AsyncSession, query: Select[T], listing: Listing, cursor: str, limit: int
-) -> Page[T]:
-    rows = list(await session.scalars(cursor_query(query, listing, cursor, limit)))
+    db: Db, query: Select[Any], listing: Listing, cursor: str, limit: int
+) -> Page[Any]:
+    rows = await _items(db, cursor_query(query, listing, cursor, limit))
     if len(rows) <= limit:
         return Page(rows, None, None)
     rows = rows[:limit]
     return Page(rows, None, listing.next_cursor(rows[-1]))
 
 
-async def fetch_page(
-    session: AsyncSession, query: Select[T], listing: Listing, page: PageRequest
-) -> Page[T]:
-    """One page of `query` (filtered, not yet ordered) in the order of `listing`."""
+async def fetch_page(db: Db, query: Select[T], listing: Listing, page: PageRequest) -> Page[T]:
+    """One page of `query` (filtered, not yet ordered) in the order of `listing`: ORM
+    objects through a session, rows through a connection."""
     if page.cursor is None:
-        return await _by_offset(session, query, listing, page)
-    return await _by_cursor(session, query, listing, page.cursor, page.limit)
+        return await _by_offset(db, query, listing, page)
+    return await _by_cursor(db, query, listing, page.cursor, page.limit)

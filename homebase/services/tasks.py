@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, fingerprint
 from homebase.core.preconditions import TagList
 from homebase.db.base import utcnow
 from homebase.models import Task, TaskStatus, User
+from homebase.repositories.owned import Actor
 from homebase.repositories.tasks import filtered_query, sort_keys, tasks
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
 from homebase.services.interchange.task_calendars import mapped_of, rewrite_ical
@@ -33,15 +35,21 @@ def listing(filters: TaskFilters) -> Listing:
 
 
 async def list_tasks(
-    session: AsyncSession, actor: User, filters: TaskFilters, page: PageRequest
-) -> Page[Task]:
-    """One page of the actor's tasks, filtered and sorted."""
-    return await fetch_page(session, filtered_query(actor, filters), listing(filters), page)
+    reader: AsyncConnection, actor: Actor, filters: TaskFilters, page: PageRequest
+) -> Page[Row[Any]]:
+    """One page of the actor's tasks, filtered and sorted (rows of the table)."""
+    query = filtered_query(actor, filters, rows=True)
+    return await fetch_page(reader, query, listing(filters), page)
 
 
 async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:
     """A task of the actor's (any task, for an admin); 404 hides the others."""
     return await tasks.get(session, actor, task_id)
+
+
+async def read_task(reader: AsyncConnection, actor: Actor, task_id: int) -> Row[Any]:
+    """`get_task` as a row, for the read route."""
+    return await tasks.row(reader, actor, task_id)
 
 
 def _apply(task: Task, changes: dict[str, Any]) -> None:

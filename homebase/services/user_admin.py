@@ -7,11 +7,11 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.errors import NotFound
+from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.models import User
 from homebase.services import audit, mfa
-from homebase.services.accounts import end_every_credential
-from homebase.services.users import find_by_login, revoke_all_sessions
+from homebase.services.users import end_every_credential, find_by_login
 
 OPERATOR = audit.ClientInfo(ip=None, user_agent="homebase-cli")
 
@@ -31,11 +31,11 @@ async def find_user(session: AsyncSession, ref: str) -> User:
 
 
 async def set_active(session: AsyncSession, ref: str, *, active: bool) -> tuple[User, int]:
-    """(De)activate a user; deactivation ends every session. Returns the user and how many
-    sessions were ended."""
+    """(De)activate a user; deactivation ends every session and app password. Returns the
+    user and how many sessions were ended."""
     user = await find_user(session, ref)
     user.is_active = active
-    ended = 0 if active else await revoke_all_sessions(session, user.id, "deactivated")
+    ended = 0 if active else await end_every_credential(session, user.id, "deactivated")
     await session.flush()
     await audit.record(
         session,
@@ -50,10 +50,10 @@ async def set_active(session: AsyncSession, ref: str, *, active: bool) -> tuple[
 async def reset_password(
     session: AsyncSession, hasher: PasswordHasher, ref: str, password: str
 ) -> tuple[User, int]:
-    """Set a new password and end every session. The caller bounds its length (the CLI
-    validates it with `PasswordChange`); the blocklists of the policy are not applied to an
-    operator's reset."""
+    """Set a new password, checked against the whole policy, and end every session and app
+    password."""
     user = await find_user(session, ref)
+    check_password(password, "password", email=user.email, username=user.username, name=user.name)
     user.password_hash = await hasher.hash(password)
     ended = await end_every_credential(session, user.id, "password_reset")
     await session.flush()

@@ -24,7 +24,7 @@ from homebase.db.integrity import constraint_name
 from homebase.db.keyset import SortKey
 from homebase.models import AuthSession, User
 from homebase.schemas.user import ProfileUpdate, UserCreate, UserUpdate
-from homebase.services import audit
+from homebase.services import app_passwords, audit
 from homebase.services.audit import ClientInfo
 from homebase.services.paging import Listing, Page, PageRequest, fetch_page
 
@@ -168,7 +168,7 @@ async def update_user(
     except IntegrityError as exc:
         raise _conflict_from(exc) from exc
     if changes.get("is_active") is False:
-        await revoke_all_sessions(session, user.id, "deactivated")
+        await end_every_credential(session, user.id, "deactivated")
     if actor.id != user.id:
         await audit.record(
             session,
@@ -222,6 +222,14 @@ async def revoke_all_sessions(session: AsyncSession, user_id: int, reason: str) 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def end_every_credential(session: AsyncSession, user_id: int, reason: str) -> int:
+    """End every session and every app password of a user: a password change or reset, a
+    deactivation. Re-activating the user revives none of them. Returns the sessions ended."""
+    ended = await revoke_all_sessions(session, user_id, reason)
+    await app_passwords.revoke_all(session, user_id, reason)
+    return ended
+
+
 async def end_sessions_of(
     session: AsyncSession, actor: User, user_id: int, client: ClientInfo
 ) -> int:
@@ -248,7 +256,7 @@ async def set_password(
     transaction began) and end every session of that user."""
     user = await get_user(session, user_id)
     user.password_hash = password_hash
-    await revoke_all_sessions(session, user.id, "password_changed")
+    await end_every_credential(session, user.id, "password_changed")
     await session.flush()
     await audit.record(
         session,

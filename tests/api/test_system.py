@@ -76,7 +76,7 @@ async def test_openapi_lists_every_endpoint_with_security(
     both = [{"HTTPBasic": []}, {"OAuth2PasswordBearer": []}]
     assert paths["/users/me"]["get"]["security"] == both
     assert paths["/users/{user_id}"]["delete"]["security"] == both
-    assert paths["/users"]["post"]["security"] == [*both, {}]  # open registration
+    assert paths["/users"]["post"]["security"] == [{}, *both]  # open registration
     assert "security" not in paths["/auth/login"]["post"]
     assert "security" not in paths["/health"]["get"]
     login_responses = paths["/auth/login"]["post"]["responses"]

@@ -84,3 +84,18 @@ def test_targets_print_pass_and_miss_with_their_margin() -> None:
     assert (sqlite.status, sqlite.detail) == ("PASS", "3.30× (needs ≥ 3×, margin +10%)")
     pg = found["Bearer GET /tasks/{id} vs reference (postgresql)"]
     assert (pg.status, pg.detail) == ("MISS", "1.50× (needs ≥ 2×, margin -25%)")
+
+
+def test_app_password_read_is_held_to_the_session_read() -> None:
+    report = Report()
+    for backend, app_rps in (("sqlite", 950.0), ("postgresql", 800.0)):
+        report.add(Row("hb.task_by_id", "Bearer GET /tasks/{id}", backend, result=result(1_000)))
+        report.add(
+            Row("hb.task_by_id_app_password", "App-password", backend, result=result(app_rps))
+        )
+    found = {t.name: t for t in targets(report)}
+    sqlite = found["App-password Bearer GET /tasks/{id} vs session Bearer (sqlite)"]
+    assert (sqlite.status, sqlite.detail) == ("PASS", "0.95× (needs ≥ 0.9×, margin +6%)")
+    assert found["App-password Bearer GET /tasks/{id} vs session Bearer (postgresql)"].status == (
+        "MISS"
+    )

@@ -45,7 +45,7 @@ def test_version_as_a_real_process(command: list[str]) -> None:
         ["no-such-command"],
         ["serve", "--workers", "0"],
         ["serve", "--port", "eighty"],
-        ["create-admin", "--email", "a@example.com"],
+        ["create-admin", "--password", "long enough pw"],
         ["users"],
         ["users", "list", "--limit", "0"],
     ],
@@ -65,7 +65,7 @@ def test_bad_configuration_exits_2(
 
 def test_create_admin(cli_database: str, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["create-admin", "--email", "Root@Example.com", "--password", "long enough pw"]
-    assert main([*argv, "--name", "Root"]) == 0
+    assert main([*argv, "--name", "Root", "--create-database"]) == 0
     assert "created admin root@example.com" in capsys.readouterr().out
 
     async def admins(_state: AppState, session: AsyncSession) -> list[tuple[str, bool]]:

@@ -25,7 +25,8 @@ def shared_limits(cli_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOMEBASE_REDIS_URL", REDIS_URL)
     monkeypatch.setenv("HOMEBASE_RATE_LIMIT_KEY_PREFIX", f"unlock-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("HOMEBASE_LOCKOUT_THRESHOLD", "2")
-    assert main(["create-admin", "--email", "root@example.com", "--password", PASSWORD]) == 0
+    argv = ["create-admin", "--email", "root@example.com", "--password", PASSWORD]
+    assert main([*argv, "--create-database"]) == 0
 
     async def seed(state: AppState, session: AsyncSession) -> None:
         hashed = await state.hasher.hash(PASSWORD)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -21,7 +22,8 @@ PASSWORD = "first password"
 @pytest.fixture
 def accounts(cli_database: str, capsys: pytest.CaptureFixture[str]) -> None:
     """An admin and two users, one of them logged in twice."""
-    assert main(["create-admin", "--email", "root@example.com", "--password", PASSWORD]) == 0
+    argv = ["create-admin", "--email", "root@example.com", "--password", PASSWORD]
+    assert main([*argv, "--create-database"]) == 0
 
     async def seed(state: AppState, session: AsyncSession) -> None:
         for email, username in (("ada@example.com", "ada"), ("bob@example.com", None)):
@@ -152,3 +154,28 @@ def test_reset_password_refuses_a_weak_one(
     assert main(["users", "reset-password", "ada", "--password", "short"]) == 2
     assert capsys.readouterr().err.startswith("error: password: ")
     assert _password_works("ada@example.com", PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("password123", "too common"),
+        ("ada rides again", "must not contain"),  # her username, as a whole word
+    ],
+)
+def test_reset_password_applies_the_whole_policy(
+    accounts: None, capsys: pytest.CaptureFixture[str], password: str, why: str
+) -> None:
+    assert main(["users", "reset-password", "ada", "--password", password]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: password: ") and why in err, err
+    assert _password_works("ada@example.com", PASSWORD)
+
+
+def test_reset_password_from_stdin(
+    accounts: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("piped in password\n"))
+    assert main(["users", "reset-password", "ada", "--password-stdin"]) == 0
+    assert "new password" not in capsys.readouterr().out
+    assert _password_works("ada@example.com", "piped in password")

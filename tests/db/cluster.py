@@ -17,7 +17,8 @@ import pytest
 from tests.cli.server import free_port
 
 
-def postgres_bindir() -> Path:
+def find_postgres_bindir() -> Path | None:
+    """Where initdb and pg_ctl are (pg_config's answer, or Debian's versioned folders)."""
     try:
         found = subprocess.run(
             ["pg_config", "--bindir"], capture_output=True, text=True, check=True, timeout=10
@@ -27,7 +28,14 @@ def postgres_bindir() -> Path:
     for candidate in [found, *sorted(map(str, Path("/usr/lib/postgresql").glob("*/bin")))[::-1]]:
         if candidate and (Path(candidate) / "pg_ctl").exists():
             return Path(candidate)
-    pytest.fail("the PostgreSQL server binaries (initdb, pg_ctl) are required for this test")
+    return None
+
+
+def postgres_bindir() -> Path:
+    found = find_postgres_bindir()
+    if found is None:
+        pytest.fail("the PostgreSQL server binaries (initdb, pg_ctl) are required for this test")
+    return found
 
 
 class PrivateCluster:

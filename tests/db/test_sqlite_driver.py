@@ -9,8 +9,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from homebase.db.session import LONG_READ, create_engine
 from homebase.db.sqlite_driver import InlineConnection, _runs_inline, connect
+from tests.support import make_settings
 
 
 @pytest.fixture
@@ -129,3 +132,37 @@ async def test_close_stops_the_thread_and_the_connection(tmp_path: Path) -> None
     await connection.close()  # closing twice is harmless
     with pytest.raises(sqlite3.ProgrammingError):
         await connection.execute("SELECT 1")
+
+
+async def test_a_long_read_runs_in_the_thread_fetch_included(conn: InlineConnection) -> None:
+    # Every row calls thread(): a fetch on the loop would show the loop's thread in later rows.
+    sql = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
+        "SELECT i, thread() FROM n"
+    )
+    conn.mark_long_read()
+    cursor = await conn.execute(sql)
+    first = await cursor.fetchone()
+    some = await cursor.fetchmany(9)
+    rest = await cursor.fetchall()
+    rows = [first, *some, *rest]
+    assert [row[0] for row in rows] == list(range(1, 501))
+    assert {row[1] for row in rows} != {threading.get_ident()}
+    assert len({row[1] for row in rows}) == 1
+    assert await cursor.fetchone() is None
+    # The mark is for one statement: the next read runs on the loop again.
+    assert await _rows(conn, "SELECT thread()") == [(threading.get_ident(),)]
+
+
+async def test_the_long_read_option_sends_a_statement_to_the_thread(tmp_path: Path) -> None:
+    engine = create_engine(make_settings(f"sqlite:///{tmp_path / 'engine.db'}"))
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.create_function("thread", 0, threading.get_ident)
+            inline = await connection.scalar(text("SELECT thread()"))
+            long = await connection.scalar(text("SELECT thread()").execution_options(**LONG_READ))
+        assert inline == threading.get_ident()
+        assert long != threading.get_ident()
+    finally:
+        await engine.dispose()

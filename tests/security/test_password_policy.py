@@ -139,19 +139,17 @@ def _run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_create_admin_applies_the_policy(tmp_path: Path) -> None:
-    weak = _run_cli(
-        tmp_path, "create-admin", "--email", "root@example.com", "--password", "letmein1"
-    )
+    def create_admin(password: str) -> subprocess.CompletedProcess[str]:
+        argv = ["--create-database", "--email", "root@example.com", "--password", password]
+        return _run_cli(tmp_path, "create-admin", *argv)
+
+    weak = create_admin("letmein1")
     assert weak.returncode == 2
     assert "This password is too common" in weak.stderr
-    personal = _run_cli(
-        tmp_path, "create-admin", "--email", "root@example.com", "--password", "root-of-all"
-    )
+    personal = create_admin("root-of-all")
     assert personal.returncode == 2
     assert "must not contain" in personal.stderr
-    strong = _run_cli(
-        tmp_path, "create-admin", "--email", "root@example.com", "--password", "a fine admin pass"
-    )
+    strong = create_admin("a fine admin pass")
     assert strong.returncode == 0, strong.stderr
 
 

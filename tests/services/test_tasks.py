@@ -45,6 +45,10 @@ async def test_owned_task_query_scopes_normal_users_only(state: AppState, factor
         assert [row.id for row in visible[admin.id]] == [task.id]
         with pytest.raises(NotFound):
             await task_service.get_task(session, other.user, task.id)
+    async with state.read_engine.connect() as reader:
+        with pytest.raises(NotFound):
+            await task_service.read_task(reader, other.user, task.id)
+        assert (await task_service.read_task(reader, admin.user, task.id)).id == task.id
 
 
 async def test_search_text_is_kept_on_create_and_updates(state: AppState, factory: Factory) -> None:

@@ -1,5 +1,8 @@
 """A query parameter given more than once is a 422. Every parameter of the API is a single
-value; silently taking the last of several would hide a client's mistake."""
+value; silently taking the last of several would hide a client's mistake.
+
+A NUL character in a parameter is a 422 as well, before any route sees it: PostgreSQL cannot
+take one in a text value (its driver error would otherwise surface as a 422 with no field)."""
 
 from __future__ import annotations
 
@@ -18,9 +21,9 @@ class SingleQueryValueMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            repeated = repeated_query_key(scope.get("query_string", b""))
-            if repeated is not None:
-                response = _repeated_parameter_response(scope["state"]["locale"], repeated)
+            problem = query_problem(scope.get("query_string", b""))
+            if problem is not None:
+                response = _invalid_parameter_response(scope["state"]["locale"], *problem)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -38,6 +41,18 @@ def repeated_query_key(query_string: bytes) -> str | None:
     return None
 
 
-def _repeated_parameter_response(locale: str, key: str) -> Response:
-    errors = [{"field": key[:100], "message": translate("field.repeated_parameter", locale)}]
+def query_problem(query_string: bytes) -> tuple[str, str] | None:
+    """(parameter, field message key) of the first refused parameter, else None."""
+    repeated = repeated_query_key(query_string)
+    if repeated is not None:
+        return repeated, "field.repeated_parameter"
+    if b"%00" in query_string or b"\x00" in query_string:
+        for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in key or "\x00" in value:
+                return key.replace("\x00", ""), "field.null_character"
+    return None
+
+
+def _invalid_parameter_response(locale: str, key: str, message_key: str) -> Response:
+    errors = [{"field": key[:100], "message": translate(message_key, locale)}]
     return envelope(422, "validation_error", translate("validation_error", locale), errors=errors)

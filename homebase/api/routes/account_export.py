@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from homebase.api.deps import AuthDep, SessionDep
+from homebase.api.deps import AccountAuth, SessionDep
 from homebase.api.responses import errors
 from homebase.services import account_export
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=["users"])
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}, "description": "zip"}, **errors(401)},
 )
-async def export_account(principal: AuthDep, session: SessionDep) -> Response:
+async def export_account(principal: AccountAuth, session: SessionDep) -> Response:
     """A zip of everything Homebase holds about the caller (JSON, `.vcf`, `.ics`), without
     any password hash or token secret."""
     body = await account_export.archive(session, principal.user, principal.session_id)

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Form, Path, Response, status
 from pydantic import AfterValidator
 
 from homebase.api.deps import (
+    AccountAuth,
+    AccountReader,
     AccountsDep,
-    AuthDep,
+    AccountUser,
     ClientDep,
-    CurrentUser,
     LocaleDep,
     SessionDep,
 )
@@ -80,13 +81,13 @@ async def logout(data: RefreshRequest, session: SessionDep, client: ClientDep) -
 
 
 @router.get("/auth/me", response_model=UserPublic, responses=errors(401))
-async def me(user: CurrentUser) -> UserPublic:
+async def me(user: AccountReader) -> UserPublic:
     """The authenticated user."""
     return UserPublic.model_validate(user)
 
 
 @router.get("/auth/sessions", response_model=list[SessionPublic], responses=errors(401))
-async def sessions(principal: AuthDep, session: SessionDep) -> list[SessionPublic]:
+async def sessions(principal: AccountAuth, session: SessionDep) -> list[SessionPublic]:
     """The caller's open sessions, one per login."""
     return await auth_service.list_sessions(session, principal.user, principal.session_id)
 
@@ -98,7 +99,7 @@ async def sessions(principal: AuthDep, session: SessionDep) -> list[SessionPubli
 )
 async def end_session(
     session_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9A-Za-z_-]+$")],
-    user: CurrentUser,
+    user: AccountUser,
     session: SessionDep,
     client: ClientDep,
 ) -> Response:
@@ -108,7 +109,7 @@ async def end_session(
 
 
 @router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401))
-async def logout_all(user: CurrentUser, session: SessionDep, client: ClientDep) -> Response:
+async def logout_all(user: AccountUser, session: SessionDep, client: ClientDep) -> Response:
     """End every session of the caller."""
     await auth_service.end_all_sessions(session, user, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

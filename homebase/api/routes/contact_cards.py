@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from homebase.api.deps import CurrentUser, SessionDep, StateDep
+from homebase.api.deps import CurrentUser, ResourceScoped, SessionDep, StateDep
 from homebase.api.interchange import (
     VCARD,
     DryRun,
@@ -23,12 +23,12 @@ from homebase.services import contacts as contact_service
 from homebase.services.interchange import contact_import
 from homebase.services.interchange.contact_cards import card_of
 
-router = APIRouter(tags=["contacts"])
+router = APIRouter(tags=["contacts"], dependencies=[ResourceScoped("contacts")])
 _VCARD_RESPONSE = file_responses("text/vcard", "vCard")
 
 
 @router.get("/contacts.vcf", response_class=Response, responses={**_VCARD_RESPONSE, **errors(401)})
-async def export_contacts(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+async def export_all_contacts(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """All of the caller's contacts as one vCard file (each card in its own version)."""
     text = await contact_import.owned_cards(session, user)
     return text_response(request, text, VCARD, "contacts.vcf")

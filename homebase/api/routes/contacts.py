@@ -6,8 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from homebase.api.deps import CurrentUser, CursorPageDep, PageDep, ResourceId, SessionDep
-from homebase.api.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
+from homebase.api.deps import (
+    CurrentUser,
+    CursorPageDep,
+    PageDep,
+    ResourceId,
+    ResourceScoped,
+    SessionDep,
+)
+from homebase.api.etag import IfMatchDep, IfNoneMatchDep, not_modified, set_etag
 from homebase.api.paging import set_listing_headers, set_page_headers
 from homebase.api.responses import errors
 from homebase.schemas.contact import (
@@ -21,7 +28,8 @@ from homebase.schemas.contact import (
 from homebase.services import birthdays as birthday_service
 from homebase.services import contacts as contact_service
 
-router = APIRouter(tags=["contacts"])
+# An app password needs `contacts:read` to GET and `contacts:write` for everything else.
+router = APIRouter(tags=["contacts"], dependencies=[ResourceScoped("contacts")])
 
 _ContactId = Annotated[ResourceId, Path(description="Contact id")]
 
@@ -94,7 +102,7 @@ async def upcoming_birthdays(
 @router.get(
     "/contacts/{contact_id}",
     response_model=ContactPublic,
-    responses={**etag_responses(conditional_get=True), **errors(401, 404, 422)},
+    responses=errors(401, 404, 422),
 )
 async def read_contact(
     contact_id: _ContactId,

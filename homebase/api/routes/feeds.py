@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from homebase.api.deps import CurrentUser, ResourceId, SessionDep, StateDep
+from homebase.api.deps import AccountUser, ResourceId, SessionDep, StateDep
 from homebase.api.interchange import CALENDAR, etag_matches
 from homebase.api.responses import errors
 from homebase.schemas.interchange import FeedCreate, FeedCreated, FeedPublic
@@ -27,7 +27,7 @@ _SECRET_MAX = 100
     responses=errors(401, 422),
 )
 async def create_feed(
-    data: FeedCreate, request: Request, user: CurrentUser, session: SessionDep, state: StateDep
+    data: FeedCreate, request: Request, user: AccountUser, session: SessionDep, state: StateDep
 ) -> FeedCreated:
     """A new feed (`birthdays` or `tasks`); its secret URL is shown this once."""
     locale = getattr(request.state, "locale", None) or "en"
@@ -38,7 +38,7 @@ async def create_feed(
 
 
 @router.get("/feeds", response_model=list[FeedPublic], responses=errors(401))
-async def list_feeds(user: CurrentUser, session: SessionDep) -> list[FeedPublic]:
+async def list_feeds(user: AccountUser, session: SessionDep) -> list[FeedPublic]:
     """The caller's feeds, never their URLs (the secret is not kept)."""
     return [
         FeedPublic.model_validate(feed) for feed in await feed_service.list_feeds(session, user)
@@ -48,7 +48,7 @@ async def list_feeds(user: CurrentUser, session: SessionDep) -> list[FeedPublic]
 @router.delete(
     "/feeds/{feed_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 404)
 )
-async def delete_feed(feed_id: ResourceId, user: CurrentUser, session: SessionDep) -> Response:
+async def delete_feed(feed_id: ResourceId, user: AccountUser, session: SessionDep) -> Response:
     """Revoke a feed: its URL is 404 from then on."""
     await feed_service.delete_feed(session, user, feed_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

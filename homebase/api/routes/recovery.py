@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Response, status
 
-from homebase.api.deps import AccountsDep, ClientDep, CurrentUser, LocaleDep, SessionDep, StateDep
+from homebase.api.deps import AccountsDep, ClientDep, AccountUser, LocaleDep, SessionDep, StateDep
 from homebase.api.responses import errors
 from homebase.core.i18n import translate
 from homebase.schemas.auth import TokenPair
@@ -36,7 +36,7 @@ def _accepted(locale: str, key: str) -> Accepted:
     responses=errors(401, 403, 409),
 )
 async def request_email_verification(
-    locale: LocaleDep, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
+    locale: LocaleDep, user: AccountUser, session: SessionDep, state: StateDep, client: ClientDep
 ) -> Accepted:
     """Mail the caller a link that proves their email address (503 when mail is off)."""
     await state.limiter.verify_email(user.id)
@@ -97,7 +97,7 @@ async def reset_password(
 
 
 @router.post("/auth/mfa/totp", response_model=TotpEnrolment, responses=errors(401, 403, 409))
-async def enrol_totp(user: CurrentUser, session: SessionDep, client: ClientDep) -> TotpEnrolment:
+async def enrol_totp(user: AccountUser, session: SessionDep, client: ClientDep) -> TotpEnrolment:
     """Start TOTP enrolment: a secret, its `otpauth://` URI and a QR code of it."""
     enrolment = await mfa.enrol(session, user, client)
     return TotpEnrolment(
@@ -109,7 +109,7 @@ async def enrol_totp(user: CurrentUser, session: SessionDep, client: ClientDep) 
     "/auth/mfa/totp/confirm", response_model=RecoveryCodes, responses=errors(400, 401, 403, 409)
 )
 async def confirm_totp(
-    data: CodeBody, user: CurrentUser, session: SessionDep, state: StateDep, client: ClientDep
+    data: CodeBody, user: AccountUser, session: SessionDep, state: StateDep, client: ClientDep
 ) -> RecoveryCodes:
     """Turn MFA on with a first code; returns ten recovery codes, shown this once."""
     codes = await mfa.confirm(session, user, data.code, state.limiter.lockout, client)
@@ -121,7 +121,7 @@ async def confirm_totp(
 )
 async def disable_totp(
     data: DisableMfa,
-    user: CurrentUser,
+    user: AccountUser,
     session: SessionDep,
     accounts: AccountsDep,
     client: ClientDep,

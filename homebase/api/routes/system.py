@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from homebase.api.deps import StateDep
 from homebase.observability import metrics
+from homebase.schemas.health import Health, Liveness, Readiness
 from homebase.services import health as health_checks
 
 router = APIRouter(tags=["system"])
@@ -23,13 +24,19 @@ STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
 STATIC_URL = "/static/docs"
 
 
-@router.get("/health/live")
+@router.get("/health/live", response_model=Liveness)
 async def live() -> dict[str, str]:
     """Liveness probe: the process is up and serving (checks nothing else)."""
     return {"status": "ok"}
 
 
-@router.get("/health/ready", responses={503: {"description": "A dependency is down"}})
+@router.get(
+    "/health/ready",
+    responses={
+        200: {"model": Readiness},
+        503: {"model": Readiness, "description": "A dependency is down"},
+    },
+)
 async def ready(state: StateDep) -> JSONResponse:
     """Readiness probe: the database, and Redis when configured, answer.
 
@@ -40,7 +47,13 @@ async def ready(state: StateDep) -> JSONResponse:
     return JSONResponse({"status": "ok" if up else "error", **checks}, 200 if up else 503)
 
 
-@router.get("/health", responses={503: {"description": "The database is unreachable"}})
+@router.get(
+    "/health",
+    responses={
+        200: {"model": Health},
+        503: {"model": Health, "description": "The database is unreachable"},
+    },
+)
 async def health(state: StateDep) -> JSONResponse:
     """`{"status":"ok","database":"ok"}`, or 503 when the database is unreachable."""
     if await health_checks.database_ok(state.engine):

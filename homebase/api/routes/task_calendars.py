@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from homebase.api.deps import CurrentUser, SessionDep, StateDep
+from homebase.api.deps import CurrentUser, ResourceScoped, SessionDep, StateDep
 from homebase.api.interchange import (
     CALENDAR,
     DryRun,
@@ -22,12 +22,12 @@ from homebase.schemas.interchange import ImportReportPublic
 from homebase.services import tasks as task_service
 from homebase.services.interchange import task_calendars
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], dependencies=[ResourceScoped("tasks")])
 _ICS_RESPONSE = file_responses("text/calendar", "iCalendar")
 
 
 @router.get("/tasks.ics", response_class=Response, responses={**_ICS_RESPONSE, **errors(401)})
-async def export_tasks(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+async def export_all_tasks(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """All of the caller's tasks as one VCALENDAR of VTODOs (each VTIMEZONE once)."""
     text = await task_calendars.owned_calendar(session, user)
     return text_response(request, text, CALENDAR, "tasks.ics")

@@ -6,10 +6,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from homebase.api.deps import CurrentUser, CursorPageDep, ResourceId, SessionDep
-from homebase.api.etag import IfMatchDep, IfNoneMatchDep, etag_responses, not_modified, set_etag
+from homebase.api.deps import (
+    CallerDep,
+    CurrentUser,
+    CursorPageDep,
+    ReaderDep,
+    ResourceId,
+    ResourceScoped,
+    SessionDep,
+)
+from homebase.api.etag import (
+    IfMatchDep,
+    IfNoneMatchDep,
+    etag_headers,
+    not_modified,
+    set_etag,
+)
 from homebase.api.paging import set_listing_headers
-from homebase.api.responses import errors
+from homebase.api.responses import RowJson, errors
 from homebase.schemas.task import (
     TaskCreate,
     TaskFilters,
@@ -19,32 +33,35 @@ from homebase.schemas.task import (
 )
 from homebase.services import tasks as task_service
 
-router = APIRouter(tags=["tasks"])
+# An app password needs `tasks:read` to GET and `tasks:write` for everything else.
+router = APIRouter(tags=["tasks"], dependencies=[ResourceScoped("tasks")])
 
 _TaskId = Annotated[ResourceId, Path(description="Task id")]
+# The reads answer straight from rows (see RowJson); `response_model` documents them.
+_TASK_JSON = RowJson(TaskPublic)
 
 
 @router.get("/tasks", response_model=list[TaskPublic], responses=errors(401, 422))
 async def list_tasks(
     request: Request,
-    response: Response,
-    user: CurrentUser,
-    session: SessionDep,
+    caller: CallerDep,
+    reader: ReaderDep,
     page: CursorPageDep,
     filters: Annotated[TaskFilters, Query()],
-) -> list[TaskPublic]:
+) -> Response:
     """The caller's tasks, filtered, sorted and paged by `offset` or `cursor` (admins: another
     owner's with `user_id`)."""
-    result = await task_service.list_tasks(session, user, filters, page)
+    result = await task_service.list_tasks(reader, caller, filters, page)
+    response = _TASK_JSON.many(result.items)
     set_listing_headers(request, response, page, result)
-    return [TaskPublic.model_validate(task) for task in result.items]
+    return response
 
 
 @router.post(
     "/tasks",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskPublic,
-    responses={**errors(401, 422), **etag_responses(201)},
+    responses=errors(401, 422),
 )
 async def create_task(
     request: Request, response: Response, data: TaskCreate, user: CurrentUser, session: SessionDep
@@ -59,28 +76,23 @@ async def create_task(
 @router.get(
     "/tasks/{task_id}",
     response_model=TaskPublic,
-    responses={**errors(401, 404, 422), **etag_responses(200, conditional_get=True)},
+    responses=errors(401, 404, 422),
 )
 async def read_task(
-    task_id: _TaskId,
-    response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    if_none_match: IfNoneMatchDep,
-) -> TaskPublic | Response:
+    task_id: _TaskId, caller: CallerDep, reader: ReaderDep, if_none_match: IfNoneMatchDep
+) -> Response:
     """One task, with its ETag; `If-None-Match` with that ETag answers 304."""
-    task = await task_service.get_task(session, user, task_id)
+    task = await task_service.read_task(reader, caller, task_id)
     unchanged = not_modified(if_none_match, task)
     if unchanged is not None:
         return unchanged
-    set_etag(response, task)
-    return TaskPublic.model_validate(task)
+    return _TASK_JSON.one(task, etag_headers(task))
 
 
 @router.put(
     "/tasks/{task_id}",
     response_model=TaskPublic,
-    responses={**errors(401, 404, 412, 422), **etag_responses(200)},
+    responses=errors(401, 404, 412, 422),
 )
 async def replace_task(
     task_id: _TaskId,
@@ -99,7 +111,7 @@ async def replace_task(
 @router.patch(
     "/tasks/{task_id}",
     response_model=TaskPublic,
-    responses={**errors(401, 404, 412, 422), **etag_responses(200)},
+    responses=errors(401, 404, 412, 422),
 )
 async def update_task(
     task_id: _TaskId,

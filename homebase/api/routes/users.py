@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from homebase.api.deps import (
+    AccountAuth,
+    AccountReader,
     AccountsDep,
-    AuthDep,
+    AccountUser,
     ClientDep,
-    CurrentUser,
     CursorPageDep,
-    OptionalAuthDep,
+    OptionalAccountAuth,
     ResourceId,
     SessionDep,
 )
@@ -39,7 +40,7 @@ router = APIRouter(tags=["users"])
 async def list_users(
     request: Request,
     response: Response,
-    _user: CurrentUser,
+    _user: AccountReader,
     session: SessionDep,
     page: CursorPageDep,
     q: Annotated[
@@ -60,7 +61,7 @@ async def list_users(
 )
 async def create_user(
     data: UserCreate,
-    principal: OptionalAuthDep,
+    principal: OptionalAccountAuth,
     session: SessionDep,
     accounts: AccountsDep,
     client: ClientDep,
@@ -71,25 +72,28 @@ async def create_user(
 
 
 @router.get("/users/me", response_model=UserPublic, responses=errors(401))
-async def read_me(user: CurrentUser) -> UserPublic:
+async def read_me(user: AccountReader) -> UserPublic:
     """The authenticated user."""
     return UserPublic.model_validate(user)
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, responses=errors(401, 404, 422))
-async def read_user(user_id: ResourceId, _user: CurrentUser, session: SessionDep) -> UserPublic:
+async def read_user(user_id: ResourceId, _user: AccountReader, session: SessionDep) -> UserPublic:
     """One user by id."""
     return UserPublic.model_validate(await user_service.get_user(session, user_id))
 
 
 @router.put(
-    "/users/{user_id}", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422)
+    "/users/{user_id}",
+    response_model=UserPublic,
+    responses=errors(401, 403, 404, 409, 422),
+    name="replace_user",
 )
 @router.patch(
     "/users/{user_id}", response_model=UserPublic, responses=errors(401, 403, 404, 409, 422)
 )
 async def update_user(
-    user_id: ResourceId, data: UserUpdate, user: CurrentUser, session: SessionDep, client: ClientDep
+    user_id: ResourceId, data: UserUpdate, user: AccountUser, session: SessionDep, client: ClientDep
 ) -> UserPublic:
     """Update a user (the user themself or an admin); only admins set `is_admin`/`is_active`."""
     updated = await user_service.update_user(session, user, user_id, data, client)
@@ -100,7 +104,7 @@ async def update_user(
     "/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404)
 )
 async def delete_user(
-    user_id: ResourceId, user: CurrentUser, session: SessionDep, client: ClientDep
+    user_id: ResourceId, user: AccountUser, session: SessionDep, client: ClientDep
 ) -> Response:
     """Delete a user with their tasks, contacts and sessions."""
     await user_service.delete_user(session, user, user_id, client)
@@ -116,7 +120,7 @@ async def change_password(
     request: Request,
     user_id: ResourceId,
     data: AdminPasswordChange,
-    principal: AuthDep,
+    principal: AccountAuth,
     session: SessionDep,
     accounts: AccountsDep,
     client: ClientDep,
@@ -128,7 +132,7 @@ async def change_password(
 
 @router.put("/api/user/profile", response_model=ProfileResult, responses=errors(401, 409, 422))
 async def update_profile(
-    data: ProfileUpdate, user: CurrentUser, session: SessionDep
+    data: ProfileUpdate, user: AccountUser, session: SessionDep
 ) -> ProfileResult:
     """Update the caller's name, email and phone."""
     updated = await user_service.update_profile(session, user, data)
@@ -139,7 +143,7 @@ async def update_profile(
 async def update_password(
     request: Request,
     data: PasswordChange,
-    principal: AuthDep,
+    principal: AccountAuth,
     session: SessionDep,
     accounts: AccountsDep,
     client: ClientDep,

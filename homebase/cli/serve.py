@@ -1,0 +1,125 @@
+"""`homebase serve`: check everything that can fail before the server starts, each failure one
+line and an exit code (see homebase.cli), then hand over to uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging.config
+import os
+import shutil
+import signal
+import socket
+import tempfile
+from types import FrameType
+from typing import Any
+
+from homebase.cli.common import CANNOT_LISTEN, FAILED, OK, error
+from homebase.core.config import Settings
+from homebase.observability import MULTIPROC_ENV
+
+
+def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal with the handler
+    # it found installed: this one, so a graceful stop ends with status 0, not 143.
+    raise SystemExit(OK)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from homebase.observability.logging import logging_config
+
+    try:
+        _ = settings.secret  # the generated key file is written now, before any worker reads it
+    except OSError as exc:
+        error(f"the secret file cannot be written: {exc.strerror} ({exc.filename})")
+        return FAILED
+    problem = cannot_listen(args.host, args.port)
+    if problem is not None:
+        error(f"cannot listen on {args.host}:{args.port}: {problem}")
+        return CANNOT_LISTEN
+    log_config = logging_config(settings)
+    logging.config.dictConfig(log_config)
+    metrics_dir = None
+    if args.workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # Before anything imports prometheus-client, so that the workers (and this process)
+        # keep their metrics in files that /metrics adds up.
+        metrics_dir = tempfile.mkdtemp(prefix="homebase-metrics-")
+        os.environ[MULTIPROC_ENV] = metrics_dir
+    try:
+        return _run_server(args, settings, log_config)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)
+
+
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not bind `host:port` (None: it can), found by binding it once."""
+    try:
+        family, kind, protocol, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower()
+    return None
+
+
+def _run_server(args: argparse.Namespace, settings: Settings, log_config: dict[str, Any]) -> int:
+    import uvicorn
+
+    from homebase.app_state import AppState
+    from homebase.db.migrate import MigrationError
+    from homebase.main import start
+
+    async def prepare() -> None:
+        # Once, before any worker starts: the schema and the first admin. A worker's own
+        # start-up then finds both done.
+        state = AppState.build(settings)
+        try:
+            await start(state)
+        finally:
+            await state.close()
+
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        asyncio.run(prepare())
+    except MigrationError as exc:
+        error(str(exc))
+        return FAILED
+    uvicorn.run(
+        "homebase.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=log_config,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=30,
+    )
+    return OK
+
+
+def _bounded(low: int, high: int | None = None) -> Any:
+    def convert(value: str) -> int:
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}")
+        return number
+
+    convert.__name__ = "integer"  # argparse names the type in "invalid integer value"
+    return convert
+
+
+def add_parser(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_bounded(1, 65535), default=8000, help="1 to 65535")
+    serve.add_argument("--workers", type=_bounded(1), default=1, help="worker processes")
+    serve.set_defaults(handler=_serve)

@@ -1,0 +1,69 @@
+"""The task reads answer from rows (Core, orjson): the same bytes, rules and errors as before."""
+
+from __future__ import annotations
+
+import httpx
+
+from homebase.app_state import AppState
+from homebase.schemas.task import TaskPublic
+from homebase.services.audit import ClientInfo
+from homebase.services.auth import end_all_sessions
+from tests.factories import Factory
+
+CLIENT = ClientInfo(ip="198.51.100.9", user_agent="test")
+
+
+async def _task(client: httpx.AsyncClient, headers: dict[str, str], **fields: object) -> int:
+    body = {"title": "Buy milk", **fields}
+    response = await client.post("/tasks", json=body, headers=headers)
+    assert response.status_code == 201
+    task_id: int = response.json()["id"]
+    return task_id
+
+
+async def test_bodies_are_the_schemas_own_json(client: httpx.AsyncClient, factory: Factory) -> None:
+    user = await factory.user()
+    task_id = await _task(
+        client, user.bearer, description="Ünïcode ✓", status="в процессе", due_date="2026-02-28"
+    )
+    await _task(client, user.bearer)
+    one = await client.get(f"/tasks/{task_id}", headers=user.bearer)
+    listed = await client.get("/tasks?limit=50", headers=user.bearer)
+    assert one.status_code == listed.status_code == 200
+    assert one.headers["content-type"] == listed.headers["content-type"] == "application/json"
+    expected = TaskPublic.model_validate(one.json()).model_dump_json().encode()
+    assert one.content == expected
+    items = [TaskPublic.model_validate(item) for item in listed.json()]
+    assert listed.content == b"[" + b",".join(i.model_dump_json().encode() for i in items) + b"]"
+    assert one.headers["etag"] == f'"{task_id}-1"'
+    assert one.headers["cache-control"] == "private, no-cache"
+
+
+async def test_a_revoked_session_is_refused_at_once(
+    client: httpx.AsyncClient, factory: Factory, state: AppState
+) -> None:
+    user = await factory.user()
+    task_id = await _task(client, user.bearer)
+    assert (await client.get(f"/tasks/{task_id}", headers=user.bearer)).status_code == 200
+    async with state.write_sessions() as session:
+        await end_all_sessions(session, user.user, CLIENT)
+        await session.commit()
+    for path in (f"/tasks/{task_id}", "/tasks?limit=50"):
+        response = await client.get(path, headers=user.bearer)
+        assert response.status_code == 401
+        assert response.json()["code"] == "invalid_token"
+
+
+async def test_basic_credentials_and_owner_scope(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    owner, other, admin = await factory.user(), await factory.user(), await factory.admin()
+    task_id = await _task(client, owner.bearer)
+    assert (await client.get(f"/tasks/{task_id}", headers=owner.basic)).status_code == 200
+    hidden = await client.get(f"/tasks/{task_id}", headers=other.bearer)
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "not_found"
+    assert (await client.get(f"/tasks/{task_id}", headers=admin.bearer)).status_code == 200
+    assert (await client.get("/tasks", headers=other.bearer)).json() == []
+    garbage = await client.get("/tasks", headers={"Authorization": "Bearer not-a-token"})
+    assert garbage.status_code == 401
