@@ -20,8 +20,8 @@ from homebase.core.ratelimit import RateLimiter
 from homebase.core.smtp import SmtpConfig, SmtpSender
 from homebase.db.base import Base
 from homebase.main import create_app, start
-from tests import local_servers
 from homebase.services.mail import Mailer
+from tests import local_servers
 from tests.factories import Factory
 from tests.mail_server import MAIL_FROM, PUBLIC_URL, MailBox, MailServer
 from tests.pgbouncer import PgBouncer, PgBouncerError

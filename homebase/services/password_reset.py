@@ -18,9 +18,9 @@ from homebase.core.security import PasswordHasher
 from homebase.db.session import session_scope
 from homebase.models import User
 from homebase.services import audit, one_time_tokens
-from homebase.services.users import end_every_credential
 from homebase.services.audit import ClientInfo
 from homebase.services.mail import Mailer
+from homebase.services.users import end_every_credential
 
 PURPOSE = "password_reset"
 LINK_PATH = "/auth/password/reset"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Response, status
 
-from homebase.api.deps import AccountsDep, ClientDep, AccountUser, LocaleDep, SessionDep, StateDep
+from homebase.api.deps import AccountsDep, AccountUser, ClientDep, LocaleDep, SessionDep, StateDep
 from homebase.api.responses import errors
 from homebase.core.i18n import translate
 from homebase.schemas.auth import TokenPair
