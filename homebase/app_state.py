@@ -12,6 +12,7 @@ from homebase.core.ratelimit import RateLimiter
 from homebase.core.security import PasswordHasher, TokenCodec
 from homebase.db.session import bind_for, create_engine, create_sessionmaker
 from homebase.services.accounts import Accounts
+from homebase.services.mail import Mailer
 
 
 @dataclass
@@ -28,6 +29,7 @@ class AppState:
     codec: TokenCodec
     limiter: RateLimiter
     credential_cache: CredentialCache
+    mailer: Mailer
     # The account and credential rules, holding the collaborators above (services/accounts.py).
     accounts: Accounts
 
@@ -43,6 +45,7 @@ class AppState:
             RateLimiter(settings),
         )
         cache = CredentialCache(settings.secret, settings.basic_auth_cache_ttl.total_seconds())
+        mailer = Mailer.from_settings(settings, write_sessions)
         return cls(
             settings=settings,
             engine=engine,
@@ -62,10 +65,13 @@ class AppState:
                 codec=codec,
                 limiter=limiter,
                 credential_cache=cache,
+                mailer=mailer,
             ),
+            mailer=mailer,
         )
 
     async def close(self) -> None:
+        await self.mailer.stop()
         self.hasher.close()
         await self.engine.dispose()
         await self.limiter.close()

@@ -22,6 +22,7 @@ from homebase.api.routes import (
     contacts,
     dav,
     feeds,
+    recovery,
     system,
     task_calendars,
     tasks,
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await start(state)
+        if settings.mail_worker_interval > 0:
+            state.mailer.start(settings.mail_worker_interval)
         yield
         await state.close()
 
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     modules = (
         auth,
         app_passwords,
+        recovery,
         account_export,
         users,
         contact_cards,

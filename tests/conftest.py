@@ -16,10 +16,14 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from homebase.app_state import AppState
+from homebase.core.ratelimit import RateLimiter
+from homebase.core.smtp import SmtpConfig, SmtpSender
 from homebase.db.base import Base
 from homebase.main import create_app, start
+from homebase.services.mail import Mailer
 from tests import local_servers
 from tests.factories import Factory
+from tests.mail_server import MAIL_FROM, PUBLIC_URL, MailBox, MailServer
 from tests.pgbouncer import PgBouncer, PgBouncerError
 from tests.support import (
     API_BACKENDS,
@@ -156,3 +160,38 @@ def factory(state: AppState) -> Factory:
 @pytest.fixture
 def anyio_backend() -> Iterator[str]:
     yield "asyncio"
+
+
+@pytest.fixture
+async def mail(state: AppState) -> AsyncIterator[MailBox]:
+    """A real SMTP server, and the app's mailer pointed at it (its worker is run by hand)."""
+    server = MailServer().start()
+    original = state.mailer
+    # The account manager mails too (the refused login of an unverified address).
+    state.mailer = state.accounts.mailer = Mailer(
+        state.write_sessions,
+        sender_address=MAIL_FROM,
+        public_url=PUBLIC_URL,
+        transport=SmtpSender(SmtpConfig.from_url(server.url)),
+    )
+    try:
+        yield MailBox(server, state.mailer)
+    finally:
+        state.mailer = state.accounts.mailer = original
+        server.stop()
+
+
+@pytest.fixture
+async def rate_limits(state: AppState) -> AsyncIterator[RateLimiter]:
+    """Rate limits and the lock on (the shared test app runs without them)."""
+    original = state.limiter
+    limiter = RateLimiter(state.settings.model_copy(update={"rate_limit_enabled": True}))
+    # The account manager holds the limiter and the lock too (services/accounts.py).
+    state.limiter = state.accounts.limiter = limiter
+    state.accounts.lockout = limiter.lockout
+    try:
+        yield limiter
+    finally:
+        await limiter.reset()
+        state.limiter = state.accounts.limiter = original
+        state.accounts.lockout = original.lockout

@@ -132,3 +132,12 @@ def test_compose_refuses_to_start_without_a_secret_key() -> None:
 )
 def test_probe_fails_when_nothing_answers(url: str) -> None:
     assert probe.main([url]) == 1
+
+
+def test_compose_has_a_mail_catcher_the_app_sends_to(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    assert services["mailpit"]["ports"][0]["target"] == 8025
+    env = services["app"]["environment"]
+    assert env["HOMEBASE_SMTP_URL"] == "smtp://mailpit:1025"
+    assert env["HOMEBASE_PUBLIC_URL"].startswith("http")

@@ -90,6 +90,15 @@ async def get_client(request: Request) -> ClientInfo:
 ClientDep = Annotated[ClientInfo, Depends(get_client)]
 
 
+async def get_locale(request: Request) -> str:
+    """The language of the request (en, ru, uk), as the locale middleware negotiated it."""
+    return str(getattr(request.state, "locale", None) or app_state(request).settings.default_locale)
+
+
+# The language of what the request causes beyond its answer (a mail).
+LocaleDep = Annotated[str, Depends(get_locale)]
+
+
 async def get_accounts(request: Request) -> Accounts:
     return app_state(request).accounts
 

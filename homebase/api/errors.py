@@ -49,8 +49,10 @@ def envelope(
     *,
     errors: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"result": "error", "code": code, "message": message}
+    body.update(extra or {})
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status_code, headers=headers)
@@ -74,6 +76,7 @@ async def app_error(request: Request, exc: Exception) -> JSONResponse:
         translate(exc.message_key, locale, **exc.params),
         errors=errors,
         headers=headers,
+        extra=exc.extra,
     )
 
 

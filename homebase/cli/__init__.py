@@ -1,4 +1,5 @@
-"""`homebase serve | create-admin | migrate | users … | --version` (also `python -m homebase`).
+"""`homebase serve | create-admin | migrate | users … | mail test | --version`
+(also `python -m homebase`).
 
 Exit codes: 0 done; 1 not found, conflict, database unreachable or migration failed; 2 usage
 or configuration error (a setting or an argument); 3 `serve` cannot listen (port in use).
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from homebase import __version__
+from homebase.cli import mail as mail_command
 from homebase.cli import serve as serve_command
 from homebase.cli import users as users_command
 from homebase.cli.common import (
@@ -115,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     users_command.add_parser(commands)
+    mail_command.add_parser(commands)
     return parser
 
 

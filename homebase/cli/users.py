@@ -1,4 +1,4 @@
-"""`homebase users list | activate | deactivate | reset-password | unlock`."""
+"""`homebase users list | activate | deactivate | reset-password | unlock | reset-mfa`."""
 
 from __future__ import annotations
 
@@ -99,6 +99,21 @@ def _reset_password(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
+def _reset_mfa(args: argparse.Namespace, settings: Settings) -> int:
+    from homebase.services import user_admin
+
+    async def work(_state: AppState, session: AsyncSession) -> tuple[User, bool]:
+        return await user_admin.reset_mfa(session, args.user)
+
+    code, result = run_in_session(settings, work)
+    if result is None:
+        return code
+    user, was_on = result
+    done = "removed" if was_on else "was not on; nothing to remove"
+    print(f"two-factor authentication of user {user.id} {done}")
+    return OK
+
+
 def _unlock(args: argparse.Namespace, settings: Settings) -> int:
     from homebase.services import user_admin
 
@@ -168,6 +183,11 @@ def add_parser(commands: Any) -> None:
     )
     reset.set_defaults(handler=_reset_password)
 
+    mfa = actions.add_parser(
+        "reset-mfa", help="turn off a user's second factor (lost authenticator and codes)"
+    )
+    mfa.add_argument("user", help="user id, email or username")
+    mfa.set_defaults(handler=_reset_mfa)
     unlock = actions.add_parser(
         "unlock", help="end the lock set by failed logins (needs HOMEBASE_REDIS_URL)"
     )

@@ -76,6 +76,29 @@ class Settings(BaseSettings):
     # Each failure after a lock doubles the next lock, up to this.
     lockout_max_duration: timedelta = timedelta(hours=24)
 
+    # Mail (SPEC §10). Without all three, features that send mail answer 503 mail_unavailable.
+    # smtp:// upgrades with STARTTLS when offered, smtps:// is TLS from the start; both verify
+    # the server certificate against the system's trust store (or `smtp_ca_file`).
+    smtp_url: SecretStr | None = None
+    smtp_password_file: Path | None = None
+    smtp_ca_file: Path | None = None
+    smtp_timeout: float = Field(default=20.0, gt=0)
+    mail_from: str | None = None
+    # The address users reach Homebase at (e.g. https://home.example.org): every link in a
+    # mail starts with it, and so do other links given out (calendar feed URLs; those are
+    # relative when it is unset).
+    public_url: str | None = None
+    # Seconds between two passes of the outbox worker over due mails (0: no worker here).
+    mail_worker_interval: float = Field(default=5.0, ge=0)
+    require_verified_email: bool = False
+    email_verification_ttl: timedelta = timedelta(hours=48)
+    password_reset_ttl: timedelta = timedelta(minutes=30)
+    mfa_token_ttl: timedelta = timedelta(minutes=5)
+    rate_limit_forgot_per_ip: str = "10/hour"
+    rate_limit_forgot_per_address: str = "3/hour"
+    rate_limit_verify_email_per_account: str = "5/hour"
+    rate_limit_mfa_per_ip: str = "30/minute"
+
     db_pool_size: int = Field(default=10, ge=1)
     db_connect_timeout: float = Field(default=3.0, gt=0)
     # "pgbouncer": PostgreSQL is reached through PgBouncer in transaction pooling mode (no
@@ -86,9 +109,6 @@ class Settings(BaseSettings):
     # book is larger than a JSON body, and each import holds at most this many cards or tasks.
     max_import_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_import_items: int = Field(default=10_000, ge=1)
-    # The address clients reach Homebase at (e.g. https://home.example.org): links given out,
-    # such as calendar feed URLs, start with it; when unset they are relative.
-    public_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -112,8 +132,34 @@ class Settings(BaseSettings):
         "basic_auth_cache_ttl",
         "lockout_duration",
         "lockout_max_duration",
+        "email_verification_ttl",
+        "password_reset_ttl",
+        "mfa_token_ttl",
         mode="before",
     )(_seconds)
+
+    @field_validator("mail_from", "public_url")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and any(char in value for char in "\r\n"):
+            raise ValueError("must be a single line")
+        return value.strip() if value else None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from homebase.core.smtp import SmtpConfig
+
+            SmtpConfig.from_url(value.get_secret_value())  # a ValueError names what is wrong
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("HOMEBASE_PUBLIC_URL must start with https:// or http://")
+        return value.rstrip("/") if value else None
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:

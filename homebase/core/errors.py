@@ -24,6 +24,8 @@ class AppError(Exception):
             self.message_key = message_key
         self.params = params
         self.headers = headers or {}
+        # Fields added to the envelope next to `code` and `message` (e.g. `mfa_token`).
+        self.extra: dict[str, str] = {}
         super().__init__(self.message_key)
 
 
@@ -154,6 +156,66 @@ class ServiceUnavailable(AppError):
 
     def __init__(self, message_key: str | None = None) -> None:
         super().__init__(message_key, headers={"Retry-After": "5"})
+
+
+class MailUnavailable(ServiceUnavailable):
+    """Mail is not configured (`HOMEBASE_SMTP_URL`, `HOMEBASE_MAIL_FROM`,
+    `HOMEBASE_PUBLIC_URL`): what needs a mail cannot be done here."""
+
+    code = "mail_unavailable"
+    message_key = "mail_unavailable"
+
+
+class TokenRejected(AppError):
+    """A mailed token that opens nothing: garbage, expired, spent, of another purpose. All
+    look the same, so the answer says nothing about accounts."""
+
+    status_code = 400
+    code = "invalid_or_expired_token"
+    message_key = "invalid_or_expired_token"
+    keeps_changes = True  # the audit event of the attempt
+
+
+class InvalidMfaCode(Unauthorized):
+    """A wrong, reused or malformed second-factor code (it counts towards the lock)."""
+
+    code = "invalid_mfa_code"
+    message_key = "invalid_mfa_code"
+    keeps_changes = True
+
+
+class MfaRequired(Unauthorized):
+    """The password was right and the account has MFA: finish at `/auth/mfa/verify`."""
+
+    code = "mfa_required"
+    message_key = "mfa_required"
+    keeps_changes = True  # the mfa_token just issued
+
+    def __init__(self, mfa_token: str) -> None:
+        super().__init__()
+        self.extra = {"mfa_token": mfa_token}
+
+
+class MfaBasicRefused(Unauthorized):
+    """HTTP Basic with the account password, for an account with MFA: use an app password."""
+
+    code = "mfa_basic_refused"
+    message_key = "mfa_basic_refused"
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+    message_key = "email_not_verified"
+    keeps_changes = True  # the fresh verification mail queued with the refusal
+
+
+class StateConflict(Conflict):
+    """The account is not in the state the request needs (`email_already_verified`,
+    `mfa_already_enabled`, …): the key is both the stable code and the message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class InsufficientScope(Forbidden):

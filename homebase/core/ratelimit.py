@@ -32,6 +32,10 @@ class RateLimiter:
         self.register_per_ip = parse(settings.rate_limit_register_per_ip)
         self.register_per_account = parse(settings.rate_limit_register_per_account)
         self.refresh_per_ip = parse(settings.rate_limit_refresh_per_ip)
+        self.forgot_per_ip = parse(settings.rate_limit_forgot_per_ip)
+        self.forgot_per_address = parse(settings.rate_limit_forgot_per_address)
+        self.verify_email_per_account = parse(settings.rate_limit_verify_email_per_account)
+        self.mfa_per_ip = parse(settings.rate_limit_mfa_per_ip)
         self.lockout = Lockout(self.storage, settings)
 
     async def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
@@ -58,6 +62,17 @@ class RateLimiter:
 
     async def refresh(self, ip: str | None) -> None:
         await self.hit(self.refresh_per_ip, "refresh-ip", ip or "unknown")
+
+    async def forgot_password(self, ip: str | None, email: str) -> None:
+        """Counted the same for every address, known or not: a 429 reveals no account."""
+        await self.hit(self.forgot_per_ip, "forgot-ip", ip or "unknown")
+        await self.hit(self.forgot_per_address, "forgot-address", account_key(email))
+
+    async def verify_email(self, user_id: int) -> None:
+        await self.hit(self.verify_email_per_account, "verify-email", str(user_id))
+
+    async def mfa(self, ip: str | None) -> None:
+        await self.hit(self.mfa_per_ip, "mfa-ip", ip or "unknown")
 
     def _basic_budget(self, ip: str | None, login: str) -> list[tuple[RateLimitItem, str, str]]:
         return [

@@ -14,6 +14,9 @@ from homebase.models.audit import AuditEvent
 from homebase.models.contact import Contact
 from homebase.models.dav import DavChange
 from homebase.models.feed import Feed
+from homebase.models.mail import OutboxMail
+from homebase.models.mfa import RecoveryCode, TotpCredential
+from homebase.models.one_time_token import OneTimeToken
 from homebase.models.task import Task, TaskStatus
 from homebase.models.token import AuthSession, RefreshToken
 from homebase.models.user import User
@@ -30,9 +33,13 @@ __all__ = [
     "Contact",
     "DavChange",
     "Feed",
+    "OneTimeToken",
+    "OutboxMail",
+    "RecoveryCode",
     "RefreshToken",
     "Task",
     "TaskStatus",
+    "TotpCredential",
     "User",
     "metadata",
 ]

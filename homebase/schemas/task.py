@@ -67,6 +67,17 @@ def _iso_date_only(value: Any) -> Any:
     raise PydanticCustomError("date_parsing", "Must be a date (YYYY-MM-DD)")
 
 
+def _title_in_bounds(value: Any) -> Any:
+    """The declared `maxLength` holds for the title as sent, before it is trimmed."""
+    if isinstance(value, str) and len(value) > TITLE_MAX:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": TITLE_MAX},
+        )
+    return value
+
+
 def normalise_sort(value: str) -> str:
     """Check `?sort=` against the whitelist; returns it without blanks and repeats."""
     keys: list[str] = []
@@ -103,7 +114,12 @@ DueDate = Annotated[
     WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-12-31"]}),
 ]
 # Body text is checked storable by `Schema` itself; the filters' `q` checks it explicitly.
-Title = Annotated[str, BeforeValidator(strip), Field(min_length=1, max_length=TITLE_MAX)]
+Title = Annotated[
+    str,
+    BeforeValidator(strip),
+    BeforeValidator(_title_in_bounds),  # runs first: the last before-validator leads
+    Field(min_length=1, max_length=TITLE_MAX),
+]
 Description = Annotated[
     Annotated[str, Field(max_length=DESCRIPTION_MAX)] | None, BeforeValidator(blank_to_none)
 ]

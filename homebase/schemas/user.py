@@ -72,6 +72,8 @@ class UserPublic(BaseModel):
     phone: str | None
     is_admin: bool
     is_active: bool
+    email_verified: bool
+    mfa_enabled: bool
     created_at: datetime
     updated_at: datetime
 

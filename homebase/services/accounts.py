@@ -25,13 +25,16 @@ from homebase.core.credential_cache import CredentialCache, credential_fingerpri
 from homebase.core.errors import (
     AccountLocked,
     AdminRequired,
+    EmailNotVerified,
     FieldError,
     Forbidden,
     InactiveUser,
     InvalidCredentials,
     InvalidToken,
+    MfaBasicRefused,
     NotFound,
     PasswordsMismatch,
+    StateConflict,
 )
 from homebase.core.lockout import Lockout
 from homebase.core.passwords import check_password
@@ -43,10 +46,11 @@ from homebase.models import User
 from homebase.repositories.users import open_session_user
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.user import PasswordChange, UserCreate
-from homebase.services import app_passwords, audit, users
+from homebase.services import app_passwords, audit, email_verification, mfa, mfa_login, users
 from homebase.services import auth as tokens
 from homebase.services.app_passwords import TokenGrant
 from homebase.services.audit import ClientInfo
+from homebase.services.mail import Mailer
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,7 @@ class Accounts:
         codec: TokenCodec,
         limiter: RateLimiter,
         credential_cache: CredentialCache,
+        mailer: Mailer,
     ) -> None:
         self.settings = settings
         self._reads = reads
@@ -107,6 +112,7 @@ class Accounts:
         self.limiter = limiter
         self.lockout = limiter.lockout
         self.credential_cache = credential_cache
+        self.mailer = mailer
 
     # -- the credentials of every request ------------------------------------------------
 
@@ -132,6 +138,7 @@ class Accounts:
                 )
             return Principal(await _attach(session, user), session_id, "session")
         user = await self._basic(credential.login, credential.password, client)
+        self._check_basic(user)
         return Principal(await _attach(session, user), None, "password")
 
     async def caller(
@@ -165,6 +172,19 @@ class Accounts:
             async with session_scope(self._writes) as writer:
                 await app_passwords.note_use(writer, last, client)
         return Principal(await _attach(session, user), None, "app_password", grant)
+
+    def _check_basic(self, user: User) -> None:
+        """After a right Basic password (verified now or cached): refuse what else the account
+        requires. Basic sends only the password, so an account with MFA is refused (its app
+        passwords still work); with `require_verified_email`, an unproven address is too."""
+        if user.mfa_enabled:
+            raise MfaBasicRefused()
+        if (
+            self.settings.require_verified_email
+            and user.email is not None
+            and not user.email_verified
+        ):
+            raise EmailNotVerified()
 
     async def _basic(self, login: str, password: str, client: ClientInfo) -> User:
         """HTTP Basic sends the password with every request: a pair verified in the last
@@ -284,14 +304,49 @@ class Accounts:
         )
 
     async def login(
-        self, session: AsyncSession, login: str, password: str, client: ClientInfo
+        self,
+        session: AsyncSession,
+        login: str,
+        password: str,
+        client: ClientInfo,
+        locale: str | None = None,
     ) -> TokenPair:
         """Verify a password (every attempt counts against the login budget) and start a
-        login session; the request's transaction begins only after argon2 is done."""
+        login session; the request's transaction begins only after argon2 is done.
+
+        With `require_verified_email` an unproven address is refused (a fresh link mailed in
+        `locale`); an MFA user gets `mfa_required` and an `mfa_token` instead of tokens."""
         await self.limiter.login(client.ip, login)
         user = await self._prove(login, password, client)
+        if self.settings.require_verified_email:
+            await email_verification.ensure_verified_for_login(
+                session,
+                self.mailer,
+                self.limiter,
+                user,
+                locale=locale or self.settings.default_locale,
+                ttl=self.settings.email_verification_ttl,
+                client=client,
+            )
+        await mfa_login.require_second_factor(session, user, self.settings.mfa_token_ttl, client)
         return await tokens.start_session(
             session, self.codec, user, client, self.settings.refresh_token_ttl
+        )
+
+    async def verify_mfa(
+        self, session: AsyncSession, mfa_token: str, code: str, client: ClientInfo
+    ) -> TokenPair:
+        """The second login step: the `mfa_token` of the first and a TOTP or recovery code
+        (rate-limited per IP, wrong codes locked like passwords)."""
+        await self.limiter.mfa(client.ip)
+        return await mfa_login.finish(
+            session,
+            self.codec,
+            mfa_token,
+            code,
+            self.lockout,
+            client,
+            self.settings.refresh_token_ttl,
         )
 
     async def refresh(self, session: AsyncSession, token: str, client: ClientInfo) -> TokenPair:
@@ -336,15 +391,35 @@ class Accounts:
     async def _prove_current(self, user: User, password: str | None, client: ClientInfo) -> None:
         if not password:
             raise FieldError("current_password", "current_password_required")
+        await self._prove_own(
+            user, password, client, "wrong_current_password", "password.change_failed"
+        )
+
+    async def _prove_own(
+        self, user: User, password: str, client: ClientInfo, failure_key: str, failure_event: str
+    ) -> None:
+        """The caller's own password, checked like a login (budget, lock, audit)."""
         await self._prove(
             user.email or user.username or "",
             password,
             client,
             user=user,
             budget=True,
-            failure_key="wrong_current_password",
-            failure_event="password.change_failed",
+            failure_key=failure_key,
+            failure_event=failure_event,
         )
+
+    # -- the second factor --------------------------------------------------------------------
+
+    async def disable_mfa(
+        self, session: AsyncSession, user: User, password: str, code: str, client: ClientInfo
+    ) -> None:
+        """Turn MFA off: the password (checked like a login: budget, lock, audit) and then a
+        current or recovery code."""
+        if not user.mfa_enabled:
+            raise StateConflict("mfa_not_enabled")
+        await self._prove_own(user, password, client, "invalid_credentials", "mfa.disable_failed")
+        await mfa.disable(session, user, code, self.lockout, client)
 
     # -- the way out of a lock -------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from homebase.core.errors import NotFound
 from homebase.core.passwords import check_password
 from homebase.core.security import PasswordHasher
 from homebase.models import User
-from homebase.services import audit
+from homebase.services import audit, mfa
 from homebase.services.users import end_every_credential, find_by_login
 
 OPERATOR = audit.ClientInfo(ip=None, user_agent="homebase-cli")
@@ -65,3 +65,16 @@ async def reset_password(
         detail=f"sessions_ended={ended}",
     )
     return user, ended
+
+
+async def reset_mfa(session: AsyncSession, ref: str) -> tuple[User, bool]:
+    """Remove a user's second factor (lost phone and recovery codes); whether one was on.
+    Their sessions stay: the operator has checked who asked."""
+    user = await find_user(session, ref)
+    was_on = user.mfa_enabled
+    await mfa.remove(session, user)
+    await session.flush()
+    await audit.record(
+        session, "admin.mfa_reset", client=OPERATOR, user_id=user.id, detail=f"was_on={was_on}"
+    )
+    return user, was_on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -140,6 +141,14 @@ def _require_self_or_admin(actor: User, user_id: int) -> None:
         raise Forbidden()
 
 
+def _apply_changes(user: User, changes: dict[str, Any]) -> None:
+    """Set the changed fields; a new email address is not proven yet."""
+    if "email" in changes and changes["email"] != user.email:
+        user.email_verified = False
+    for field, value in changes.items():
+        setattr(user, field, value)
+
+
 async def update_user(
     session: AsyncSession, actor: User, user_id: int, data: UserUpdate, client: ClientInfo
 ) -> User:
@@ -153,8 +162,7 @@ async def update_user(
     if changes.get("email", user.email) is None and changes.get("username", user.username) is None:
         raise FieldError("email", "email_or_username_required")
     await _ensure_unique(session, changes.get("email"), changes.get("username"), user.id)
-    for field, value in changes.items():
-        setattr(user, field, value)
+    _apply_changes(user, changes)
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -180,8 +188,7 @@ async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate)
     if "email" in changes and changes["email"] is None and user.username is None:
         changes.pop("email")
     await _ensure_unique(session, changes.get("email"), None, user.id)
-    for field, value in changes.items():
-        setattr(user, field, value)
+    _apply_changes(user, changes)
     try:
         await session.flush()
     except IntegrityError as exc:

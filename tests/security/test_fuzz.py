@@ -30,6 +30,7 @@ from homebase.app_state import AppState
 from homebase.db.migrate import migrate
 from homebase.main import create_app
 from homebase.models import User
+from tests.cli.server import free_port
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 EXAMPLES = int(os.environ.get("HOMEBASE_FUZZ_EXAMPLES", "50"))
@@ -164,7 +165,16 @@ def fuzz_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
 
 
 def test_schemathesis_finds_nothing(fuzz_database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    app = create_app(make_settings(fuzz_database))
+    # Mail configured (to a port nobody listens on; no worker sends), so that the mail
+    # endpoints are fuzzed past their 503 `mail_unavailable`.
+    settings = make_settings(
+        fuzz_database,
+        smtp_url=f"smtp://127.0.0.1:{free_port()}",
+        mail_from="Homebase <noreply@home.example.com>",
+        public_url="https://home.example.com",
+        mail_worker_interval=0,
+    )
+    app = create_app(settings)
     try:
         figures = fuzz(app, fuzz_database)
     finally:

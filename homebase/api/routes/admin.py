@@ -1,9 +1,10 @@
-"""Administration: the security audit trail, ending a user's sessions, unlocking an account."""
+"""Administration: the security audit trail, the mail outbox, ending a user's sessions,
+unlocking an account."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict
@@ -19,7 +20,8 @@ from homebase.api.deps import (
 from homebase.api.paging import set_page_headers
 from homebase.api.responses import errors
 from homebase.schemas.common import MAX_ID
-from homebase.services import audit
+from homebase.schemas.recovery import OutboxMailPublic
+from homebase.services import audit, mail_outbox
 from homebase.services import users as user_service
 
 router = APIRouter(tags=["admin"])
@@ -55,6 +57,29 @@ async def audit_events(
     )
     set_page_headers(request, response, page, total)
     return [AuditEventPublic.model_validate(event) for event in events]
+
+
+@router.get("/admin/mail", response_model=list[OutboxMailPublic], responses=errors(401, 403, 422))
+async def outbox_mails(
+    request: Request,
+    response: Response,
+    _admin: AdminUser,
+    session: SessionDep,
+    page: PageDep,
+    which: Annotated[
+        Literal["failed", "pending", "sending", "sent", "all"],
+        Query(alias="status", description="Which mails: the failed ones by default"),
+    ] = "failed",
+) -> list[OutboxMailPublic]:
+    """Mails of the outbox, newest first: failed (given up) by default, never their body."""
+    mails, total = await mail_outbox.list_mails(
+        session,
+        status=None if which == "all" else which,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    set_page_headers(request, response, page, total)
+    return [OutboxMailPublic.model_validate(mail) for mail in mails]
 
 
 @router.delete(

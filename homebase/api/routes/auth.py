@@ -13,6 +13,7 @@ from homebase.api.deps import (
     AccountsDep,
     AccountUser,
     ClientDep,
+    LocaleDep,
     SessionDep,
 )
 from homebase.api.responses import errors
@@ -38,25 +39,30 @@ async def register(
     return UserPublic.model_validate(await accounts.register(session, data, client))
 
 
-@router.post("/auth/login", response_model=TokenPair, responses=errors(401, 422, 429))
+@router.post("/auth/login", response_model=TokenPair, responses=errors(401, 403, 422, 429))
 async def login(
-    data: LoginRequest, session: SessionDep, accounts: AccountsDep, client: ClientDep
+    data: LoginRequest,
+    session: SessionDep,
+    accounts: AccountsDep,
+    client: ClientDep,
+    locale: LocaleDep,
 ) -> TokenPair:
     """Log in with `{email | username | login, password}`; returns an access/refresh pair."""
-    return await accounts.login(session, data.identifier, data.password, client)
+    return await accounts.login(session, data.identifier, data.password, client, locale)
 
 
-@router.post("/auth/token", response_model=TokenPair, responses=errors(401, 422, 429))
+@router.post("/auth/token", response_model=TokenPair, responses=errors(401, 403, 422, 429))
 async def token(
     username: Annotated[str, Form(max_length=254), AfterValidator(check_text)],
     password: Annotated[str, Form(min_length=1, max_length=1024), AfterValidator(check_text)],
     session: SessionDep,
     accounts: AccountsDep,
     client: ClientDep,
+    locale: LocaleDep,
 ) -> TokenPair:
     """OAuth2 password flow (the form Swagger's Authorize button sends)."""
     data = LoginRequest(login=username, password=password)
-    return await accounts.login(session, data.identifier, data.password, client)
+    return await accounts.login(session, data.identifier, data.password, client, locale)
 
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=errors(401, 422, 429))
@@ -124,7 +130,11 @@ async def register_alias(
 
 @compat.post("/login", response_model=TokenPair, responses=errors(401, 422, 429))
 async def login_alias(
-    data: LoginRequest, session: SessionDep, accounts: AccountsDep, client: ClientDep
+    data: LoginRequest,
+    session: SessionDep,
+    accounts: AccountsDep,
+    client: ClientDep,
+    locale: LocaleDep,
 ) -> TokenPair:
     """Alias of `POST /auth/login` for the Flask-era client."""
-    return await login(data, session, accounts, client)
+    return await login(data, session, accounts, client, locale)
