@@ -13,7 +13,7 @@ from homebase.schemas.app_password import (
 )
 from homebase.services import app_passwords as app_password_service
 
-router = APIRouter(tags=["app passwords"])
+router = APIRouter(tags=["auth"])
 
 
 @router.post(

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_recovery"
-down_revision: str | None = "0006_app_passwords"
+down_revision: str | None = "0009_dav"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
