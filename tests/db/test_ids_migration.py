@@ -82,7 +82,7 @@ async def test_upgrade_keeps_rows_and_never_reuses_an_id(migration_database_url:
             sqlite = connection.dialect.name == "sqlite"
             schema_before = await _schema(connection) if sqlite else {}
 
-        await asyncio.to_thread(upgrade, settings)
+        await asyncio.to_thread(upgrade, settings, "0005_ids_never_reused")
         async with engine.begin() as connection:
             assert await _rows(connection) == before
             if sqlite:

@@ -54,7 +54,9 @@ async def delete_feed(feed_id: ResourceId, user: AccountUser, session: SessionDe
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/feeds/{secret}.ics", response_class=Response, responses=_ICS_RESPONSE)
+@router.get(
+    "/feeds/{secret}.ics", response_class=Response, responses={**_ICS_RESPONSE, **errors(404)}
+)
 async def read_feed(
     request: Request,
     session: SessionDep,

@@ -33,13 +33,17 @@ def _backfill(table_name: str) -> None:
     op.execute(f"UPDATE \"{table_name}\" SET href = uid || '.{extension}'")  # noqa: S608
 
 
+# A batch rebuild on SQLite must keep what 0005 set: ids that are never handed out again.
+_KEEP_AUTOINCREMENT = {"sqlite_autoincrement": True}
+
+
 def _add_item_columns(table_name: str, document: str) -> None:
-    with op.batch_alter_table(table_name) as batch:
+    with op.batch_alter_table(table_name, table_kwargs=_KEEP_AUTOINCREMENT) as batch:
         batch.add_column(sa.Column("uid", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column("href", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column(document, sa.Text(), nullable=True))
     _backfill(table_name)
-    with op.batch_alter_table(table_name) as batch:
+    with op.batch_alter_table(table_name, table_kwargs=_KEEP_AUTOINCREMENT) as batch:
         batch.alter_column("uid", existing_type=sa.String(length=255), nullable=False)
         batch.alter_column("href", existing_type=sa.String(length=255), nullable=False)
         batch.create_unique_constraint(f"uq_{table_name}_user_id_uid", ["user_id", "uid"])
@@ -48,7 +52,7 @@ def _add_item_columns(table_name: str, document: str) -> None:
 
 def upgrade() -> None:
     _add_item_columns("contact", "card")
-    with op.batch_alter_table("contact") as batch:
+    with op.batch_alter_table("contact", table_kwargs=_KEEP_AUTOINCREMENT) as batch:
         batch.alter_column("email", existing_type=sa.String(length=254), nullable=True)
     _add_item_columns("task", "ical")
     op.create_table(
@@ -73,12 +77,12 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_feed_user_id_id"), table_name="feed")
     op.drop_table("feed")
     for table_name, document in (("task", "ical"), ("contact", "card")):
-        with op.batch_alter_table(table_name) as batch:
+        with op.batch_alter_table(table_name, table_kwargs=_KEEP_AUTOINCREMENT) as batch:
             batch.drop_constraint(f"uq_{table_name}_user_id_href", type_="unique")
             batch.drop_constraint(f"uq_{table_name}_user_id_uid", type_="unique")
             batch.drop_column(document)
             batch.drop_column("href")
             batch.drop_column("uid")
     op.execute("DELETE FROM contact WHERE email IS NULL")
-    with op.batch_alter_table("contact") as batch:
+    with op.batch_alter_table("contact", table_kwargs=_KEEP_AUTOINCREMENT) as batch:
         batch.alter_column("email", existing_type=sa.String(length=254), nullable=False)

@@ -117,6 +117,6 @@ def downgrade() -> None:
     op.drop_table("mail_outbox")
     op.drop_index(op.f("ix_one_time_token_user_id_purpose"), table_name="one_time_token")
     op.drop_table("one_time_token")
-    with op.batch_alter_table("user") as batch:
+    with op.batch_alter_table("user", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("mfa_enabled")
         batch.drop_column("email_verified")
