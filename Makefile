@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# caldav's HTTP client brings urllib3-future, whose .pth file overwrites urllib3 at every
+	# start and breaks requests (schemathesis); keep the two apart, as its docs advise.
+	rm -f $(VENV)/lib/python*/site-packages/urllib3_future.pth
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps "urllib3==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("urllib3"))')"
 	touch $(STAMP)
 
 install: $(STAMP)

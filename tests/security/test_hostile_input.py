@@ -134,6 +134,14 @@ def operations(app: FastAPI) -> Iterator[Operation]:
                 yield Operation(method, route.path_format, names, [])
 
 
+def _code(response: httpx.Response) -> object:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
+
+
 class Sweep:
     """Sends requests and collects every answer that breaks the rules, to report them all."""
 
@@ -145,7 +153,9 @@ class Sweep:
     async def send(self, label: str, method: str, url: str, **kwargs: Any) -> None:
         self.count += 1
         response = await self.client.request(method, url, **kwargs)
-        if response.status_code >= 500:
+        # The shared app has no SMTP settings: the mail endpoints answer their documented 503.
+        documented = response.status_code == 503 and _code(response) == "mail_unavailable"
+        if response.status_code >= 500 and not documented:
             self.problems.append(f"{label}: {response.status_code} {response.text[:200]}")
         elif response.status_code >= 400 and not _is_envelope(response):
             self.problems.append(f"{label}: not an error envelope: {response.text[:200]}")
