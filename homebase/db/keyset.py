@@ -26,9 +26,13 @@ class SortKey:
     read: Callable[[Any], CursorValue]
     type: KeyType
     descending: bool = False
+    # What ORDER BY sorts on when it must differ from `expression` (same order, but not one
+    # an index provides): see repositories/contacts.py.
+    sort_expression: ColumnElement[Any] | None = None
 
     def ordered(self) -> ColumnElement[Any]:
-        clause = self.expression.desc() if self.descending else self.expression.asc()
+        expression = self.expression if self.sort_expression is None else self.sort_expression
+        clause = expression.desc() if self.descending else expression.asc()
         return clause.nulls_last() if self.type.nullable else clause
 
     def bound(self, value: CursorValue) -> ColumnElement[Any]:

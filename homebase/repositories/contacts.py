@@ -8,6 +8,7 @@ separator lets one pattern aim at a single field.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from operator import attrgetter
 
 from sqlalchemy import ColumnElement, Select, select
@@ -29,6 +30,14 @@ NAME_ORDER = (
     SortKey(Contact.last_name.expression, attrgetter("last_name"), KeyType("str")),
     SortKey(Contact.first_name.expression, attrgetter("first_name"), KeyType("str")),
     SortKey(Contact.id.expression, attrgetter("id"), KeyType("int")),
+)
+# The same order for a search, sorted as `last_name || ''`, which no index provides. Ordered by
+# the plain column, PostgreSQL may walk the name index hoping the LIMIT stops it early, and at
+# a large owner with few matches it reads every contact (0.4 s at a million); with this it must
+# find the matches first, and the trigram index is how it finds them.
+SEARCH_ORDER = (
+    replace(NAME_ORDER[0], sort_expression=Contact.last_name.expression.concat("")),
+    *NAME_ORDER[1:],
 )
 
 
@@ -72,7 +81,12 @@ def filtered_query(owner_id: int, filters: ContactFilters) -> Select[Contact]:
 
 def list_query(owner_id: int, filters: ContactFilters) -> Select[Contact]:
     """The owner's contacts matching `filters`, by last name, first name, id."""
-    return filtered_query(owner_id, filters).order_by(*order_by(NAME_ORDER))
+    return filtered_query(owner_id, filters).order_by(*order_by(name_order(filters)))
+
+
+def name_order(filters: ContactFilters) -> tuple[SortKey, ...]:
+    """The name order, in the form that makes a search use the trigram index."""
+    return SEARCH_ORDER if filter_conditions(filters) else NAME_ORDER
 
 
 async def email_taken(

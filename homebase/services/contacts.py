@@ -14,10 +14,10 @@ from homebase.core.preconditions import TagList
 from homebase.models import Contact, User
 from homebase.repositories.contacts import (
     EMAIL_CONSTRAINT,
-    NAME_ORDER,
     contacts,
     email_taken,
     filtered_query,
+    name_order,
     search_text,
 )
 from homebase.schemas.contact import ContactCreate, ContactFilters, ContactUpdate
@@ -36,11 +36,13 @@ _CONFLICTS = {EMAIL_CONSTRAINT: ContactEmailTaken}
 
 
 def listing(filters: ContactFilters) -> Listing:
-    """The order of `GET /contacts`, served by the (owner, last name, first name, id) index;
+    """The order of `GET /contacts`, served by the (owner, last name, first name, id) index
+    unless it searches (then the trigram index finds the matches);
     its cursors are refused under other filters."""
     scope = fingerprint(filters.q, filters.first_name, filters.last_name, filters.email)
     shape = f"contacts:last_name,first_name,id:{scope}"
-    return Listing(NAME_ORDER, CursorSpec(shape, tuple(key.type for key in NAME_ORDER)))
+    keys = name_order(filters)
+    return Listing(keys, CursorSpec(shape, tuple(key.type for key in keys)))
 
 
 async def list_contacts(
