@@ -89,6 +89,8 @@ class Caller:
     id: int
     is_admin: bool
     session_id: str | None
+    # An app password's grant (its scopes), as on `Principal`; None for the account itself.
+    app_password: TokenGrant | None = None
 
 
 class Accounts:
@@ -159,7 +161,8 @@ class Accounts:
                 return Caller(row.id, row.is_admin, claims.session_id)
         async with session_scope(self._reads) as session:
             principal = await self.authenticate(session, credential, client)
-        return Caller(principal.user.id, principal.user.is_admin, principal.session_id)
+        user = principal.user
+        return Caller(user.id, user.is_admin, principal.session_id, principal.app_password)
 
     async def _app_password(
         self, session: AsyncSession, secret: str, login: str | None, client: ClientInfo

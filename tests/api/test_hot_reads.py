@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import event
 
 from homebase.app_state import AppState
 from homebase.schemas.task import TaskPublic
@@ -67,3 +68,28 @@ async def test_basic_credentials_and_owner_scope(
     assert (await client.get("/tasks", headers=other.bearer)).json() == []
     garbage = await client.get("/tasks", headers={"Authorization": "Bearer not-a-token"})
     assert garbage.status_code == 401
+
+
+async def test_a_bearer_read_authenticates_once(
+    client: httpx.AsyncClient, factory: Factory, state: AppState
+) -> None:
+    """One statement finds the caller (the session checked with the user): the `tasks:read`
+    check works on that caller, not on a second, ORM authentication."""
+    user = await factory.user()
+    task_id = await _task(client, user.bearer)
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    # The read engine is the engine with options: its statements reach the engine's events.
+    engine = state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for path in (f"/tasks/{task_id}", "/tasks?limit=50"):
+            statements.clear()
+            assert (await client.get(path, headers=user.bearer)).status_code == 200
+            callers = [sql for sql in statements if "auth_session" in sql or "password_hash" in sql]
+            assert len(callers) == 1, "\n---\n".join(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from homebase.api.deps import (
-    CallerDep,
-    CurrentUser,
+    CallerScoped,
     CursorPageDep,
     ReaderDep,
     ResourceId,
-    ResourceScoped,
+    Scoped,
     SessionDep,
 )
 from homebase.api.etag import (
@@ -24,6 +23,7 @@ from homebase.api.etag import (
 )
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import RowJson, errors
+from homebase.models import User
 from homebase.schemas.task import (
     TaskCreate,
     TaskFilters,
@@ -32,9 +32,15 @@ from homebase.schemas.task import (
     TaskUpdate,
 )
 from homebase.services import tasks as task_service
+from homebase.services.accounts import Caller
 
-# An app password needs `tasks:read` to GET and `tasks:write` for everything else.
-router = APIRouter(tags=["tasks"], dependencies=[ResourceScoped("tasks")])
+router = APIRouter(tags=["tasks"])
+
+# An app password needs `tasks:read` to GET and `tasks:write` for everything else. Each route
+# says which (no router-wide check): the reads authenticate once, as a `Caller` over Core, and
+# a router-wide dependency on the ORM principal would authenticate them a second time.
+TaskReader = Annotated[Caller, CallerScoped("tasks:read")]
+TaskWriter = Annotated[User, Scoped("tasks:write")]
 
 _TaskId = Annotated[ResourceId, Path(description="Task id")]
 # The reads answer straight from rows (see RowJson); `response_model` documents them.
@@ -44,7 +50,7 @@ _TASK_JSON = RowJson(TaskPublic)
 @router.get("/tasks", response_model=list[TaskPublic], responses=errors(401, 422))
 async def list_tasks(
     request: Request,
-    caller: CallerDep,
+    caller: TaskReader,
     reader: ReaderDep,
     page: CursorPageDep,
     filters: Annotated[TaskFilters, Query()],
@@ -64,7 +70,7 @@ async def list_tasks(
     responses=errors(401, 422),
 )
 async def create_task(
-    request: Request, response: Response, data: TaskCreate, user: CurrentUser, session: SessionDep
+    request: Request, response: Response, data: TaskCreate, user: TaskWriter, session: SessionDep
 ) -> TaskPublic:
     """Create a task owned by the caller (an admin may set `user_id`)."""
     task = await task_service.create_task(session, user, data)
@@ -79,7 +85,7 @@ async def create_task(
     responses=errors(401, 404, 422),
 )
 async def read_task(
-    task_id: _TaskId, caller: CallerDep, reader: ReaderDep, if_none_match: IfNoneMatchDep
+    task_id: _TaskId, caller: TaskReader, reader: ReaderDep, if_none_match: IfNoneMatchDep
 ) -> Response:
     """One task, with its ETag; `If-None-Match` with that ETag answers 304."""
     task = await task_service.read_task(reader, caller, task_id)
@@ -98,7 +104,7 @@ async def replace_task(
     task_id: _TaskId,
     data: TaskReplace,
     response: Response,
-    user: CurrentUser,
+    user: TaskWriter,
     session: SessionDep,
     if_match: IfMatchDep,
 ) -> TaskPublic:
@@ -117,7 +123,7 @@ async def update_task(
     task_id: _TaskId,
     data: TaskUpdate,
     response: Response,
-    user: CurrentUser,
+    user: TaskWriter,
     session: SessionDep,
     if_match: IfMatchDep,
 ) -> TaskPublic:
@@ -133,7 +139,7 @@ async def update_task(
     responses=errors(401, 404, 412, 422),
 )
 async def delete_task(
-    task_id: _TaskId, user: CurrentUser, session: SessionDep, if_match: IfMatchDep
+    task_id: _TaskId, user: TaskWriter, session: SessionDep, if_match: IfMatchDep
 ) -> Response:
     """Delete a task; honours `If-Match`."""
     await task_service.delete_task(session, user, task_id, if_match=if_match)
