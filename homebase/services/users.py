@@ -51,10 +51,14 @@ async def _ensure_unique(
             raise error()
 
 
-def _conflict_from(exc: IntegrityError) -> Exception:
-    if constraint_name(exc) == "uq_user_username":
-        return UsernameTaken()
-    return EmailTaken()
+async def _flush_unique(session: AsyncSession) -> None:
+    """Flush; a unique email or username taken meanwhile (a concurrent write won the race
+    `_ensure_unique` checked) is its 409."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        taken = UsernameTaken if constraint_name(exc) == "uq_user_username" else EmailTaken
+        raise taken() from exc
 
 
 async def create_user(
@@ -83,10 +87,7 @@ async def create_user(
         is_admin=data.is_admin and as_admin,
     )
     session.add(user)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise _conflict_from(exc) from exc
+    await _flush_unique(session)
     if client is not None:
         await audit.record(
             session,
@@ -163,10 +164,7 @@ async def update_user(
         raise FieldError("email", "email_or_username_required")
     await _ensure_unique(session, changes.get("email"), changes.get("username"), user.id)
     _apply_changes(user, changes)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise _conflict_from(exc) from exc
+    await _flush_unique(session)
     if changes.get("is_active") is False:
         await end_every_credential(session, user.id, "deactivated")
     if actor.id != user.id:
@@ -189,10 +187,7 @@ async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate)
         changes.pop("email")
     await _ensure_unique(session, changes.get("email"), None, user.id)
     _apply_changes(user, changes)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise _conflict_from(exc) from exc
+    await _flush_unique(session)
     return user
 
 
