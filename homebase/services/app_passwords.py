@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.app_passwords import join_scopes, new_app_password, split_scopes
 from homebase.core.errors import (
@@ -132,18 +133,29 @@ async def revoke_all(session: AsyncSession, user_id: int, reason: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-# Built once: the hot path binds only the hash.
-_USER_OF_LIVE_TOKEN = (
-    select(
-        User,
-        AppPassword.id,
-        AppPassword.scopes,
-        AppPassword.expires_at,
-        AppPassword.last_used_at,
-        AppPassword.last_used_ip,
+def _of_live_token(*who: Any) -> Select[Any]:
+    """`who` (the owner's columns) and the token's, for a live (unrevoked) secret."""
+    return (
+        select(
+            *who,
+            AppPassword.id.label("token_id"),
+            AppPassword.scopes,
+            AppPassword.expires_at,
+            AppPassword.last_used_at,
+            AppPassword.last_used_ip,
+        )
+        .join(AppPassword, AppPassword.user_id == User.id)
+        .where(
+            AppPassword.secret_hash == bindparam("secret_hash"), AppPassword.revoked_at.is_(None)
+        )
     )
-    .join(AppPassword, AppPassword.user_id == User.id)
-    .where(AppPassword.secret_hash == bindparam("secret_hash"), AppPassword.revoked_at.is_(None))
+
+
+# Built once: the hot path binds only the hash. The first loads the ORM user; the second,
+# for the hot read routes (`Accounts.caller`), only what a caller is.
+_USER_OF_LIVE_TOKEN = _of_live_token(User)
+_CALLER_OF_LIVE_TOKEN = _of_live_token(
+    User.id, User.is_admin, User.is_active, User.email, User.username
 )
 
 
@@ -164,17 +176,37 @@ async def verify(
 
     Given as a Bearer token a bad secret is `InvalidToken`; given as the password of HTTP
     Basic (`basic_login`), it is `InvalidCredentials`, and the login must be the owner's."""
-    failure = InvalidToken if basic_login is None else InvalidCredentials
     row = (await session.execute(_USER_OF_LIVE_TOKEN, {"secret_hash": hash_token(secret)})).first()
+    user: User | None = None if row is None else row.User
+    grant, last = _granted(row, user, basic_login)
+    assert user is not None  # _granted refused a missing row
+    return user, grant, last
+
+
+async def verify_caller(
+    reader: AsyncConnection, secret: str
+) -> tuple[Row[Any], TokenGrant, LastUse]:
+    """`verify` of a Bearer app password on a connection, without the ORM: the row holds the
+    owner's `id`, `is_admin` and `is_active`."""
+    row = (await reader.execute(_CALLER_OF_LIVE_TOKEN, {"secret_hash": hash_token(secret)})).first()
+    grant, last = _granted(row, row, None)
+    assert row is not None
+    return row, grant, last
+
+
+def _granted(
+    row: Row[Any] | None, owner: Any, basic_login: str | None
+) -> tuple[TokenGrant, LastUse]:
+    """The checks of `verify`: `owner` has the owner's id, email, username and is_active."""
+    failure = InvalidToken if basic_login is None else InvalidCredentials
     if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
         raise failure()
-    user: User = row.User
-    if basic_login is not None and basic_login.strip().lower() not in (user.email, user.username):
+    if basic_login is not None and basic_login.strip().lower() not in (owner.email, owner.username):
         raise failure()
-    if not user.is_active:
+    if not owner.is_active:
         raise InactiveUser()
-    last = LastUse(row.id, user.id, row.last_used_at, row.last_used_ip)
-    return user, TokenGrant(row.id, split_scopes(row.scopes)), last
+    last = LastUse(row.token_id, owner.id, row.last_used_at, row.last_used_ip)
+    return TokenGrant(row.token_id, split_scopes(row.scopes)), last
 
 
 def _stale(last: LastUse, now: datetime) -> bool:

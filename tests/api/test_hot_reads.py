@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import event
 
 from homebase.app_state import AppState
 from homebase.schemas.task import TaskPublic
 from homebase.services.audit import ClientInfo
 from homebase.services.auth import end_all_sessions
+from tests.api.app_password_support import bearer, issue
 from tests.factories import Factory
 
 CLIENT = ClientInfo(ip="198.51.100.9", user_agent="test")
@@ -70,13 +72,19 @@ async def test_basic_credentials_and_owner_scope(
     assert garbage.status_code == 401
 
 
+@pytest.mark.parametrize("credential", ["session", "app password"])
 async def test_a_bearer_read_authenticates_once(
-    client: httpx.AsyncClient, factory: Factory, state: AppState
+    client: httpx.AsyncClient, factory: Factory, state: AppState, credential: str
 ) -> None:
-    """One statement finds the caller (the session checked with the user): the `tasks:read`
-    check works on that caller, not on a second, ORM authentication."""
+    """One statement finds the caller (the session, or the app password, checked with the
+    user), and no ORM load of the user follows: the `tasks:read` check works on that caller,
+    not on a second authentication."""
     user = await factory.user()
     task_id = await _task(client, user.bearer)
+    headers = user.bearer
+    if credential == "app password":
+        headers = bearer((await issue(client, user, ["tasks:read"]))["token"])
+        assert (await client.get(f"/tasks/{task_id}", headers=headers)).status_code == 200
     statements: list[str] = []
 
     def record(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -88,8 +96,13 @@ async def test_a_bearer_read_authenticates_once(
     try:
         for path in (f"/tasks/{task_id}", "/tasks?limit=50"):
             statements.clear()
-            assert (await client.get(path, headers=user.bearer)).status_code == 200
-            callers = [sql for sql in statements if "auth_session" in sql or "password_hash" in sql]
+            assert (await client.get(path, headers=headers)).status_code == 200
+            callers = [
+                sql
+                for sql in statements
+                if "auth_session" in sql or "app_password" in sql or "password_hash" in sql
+            ]
             assert len(callers) == 1, "\n---\n".join(statements)
+            assert "password_hash" not in callers[0]
     finally:
         event.remove(engine, "before_cursor_execute", record)
