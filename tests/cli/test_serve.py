@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from homebase.cli.serve import MALLOC_ARENAS, limit_malloc_arenas
 from tests.cli.server import running_server
 
 pytestmark = pytest.mark.slow
@@ -121,3 +123,12 @@ class InFlight(threading.Thread):
 
     def run(self) -> None:
         self.response = httpx.get(self.url, params={"seconds": self.seconds}, timeout=30)
+
+
+def test_malloc_arenas_are_bounded_for_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == str(MALLOC_ARENAS)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
