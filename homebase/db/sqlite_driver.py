@@ -10,6 +10,12 @@ that may wait on the write lock or do file I/O — `BEGIN IMMEDIATE`, INSERT/UPD
 COMMIT of a transaction that wrote — runs in a worker thread, one hop per statement, so the
 event loop keeps serving other requests while a writer queues for the lock (`busy_timeout`).
 
+Writing transactions of one process take turns before they ask SQLite for its lock: SQLite's
+busy handler retries by sleeping, which is unfair under load (with twenty connections of a
+worker waiting, one could wait out `busy_timeout` and fail while later ones got through).
+A first-come, first-served gate per event loop queues them instead, so at most one writer
+per process waits on SQLite, and only for the other processes' writers.
+
 A read that may take long (a listing, a search: SQLAlchemy execution option `LONG_READ`)
 runs in that thread too, fetch included, so one slow search never stalls the requests beside
 it; the short reads by id stay inline.
@@ -22,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -36,6 +43,24 @@ _WAITING_PREFIXES = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 # words in it sends it to the thread: a read mistaken for a write only costs a thread hop,
 # a write mistaken for a read would block the event loop on the write lock.
 _WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+# One gate per event loop (an asyncio.Lock belongs to one loop; tests run several).
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _gate() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = _GATES[loop] = asyncio.Lock()
+    return gate
+
+
+def _begins_writing(sql: str) -> bool:
+    return sql.lstrip()[:20].upper().startswith(_WAITING_PREFIXES)
 
 
 def _runs_inline(sql: str) -> bool:
@@ -97,6 +122,8 @@ class InlineCursor:
         self._rows = None
         if self._connection.take_long_read():
             self._rows = await self._connection.read_in_thread(self._execute_and_fetch, *args)
+        elif _begins_writing(sql):
+            await self._connection.begin_writing(partial(self._cursor.execute, *args))
         elif _runs_inline(sql):
             self._cursor.execute(*args)
         else:
@@ -133,8 +160,10 @@ class InlineCursor:
 
 
 class InlineConnection:
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, busy_timeout: float = 5.0) -> None:
         self._conn = connection
+        self._busy_timeout = busy_timeout
+        self._gate: asyncio.Lock | None = None  # held from BEGIN IMMEDIATE to its end
         self._connection: sqlite3.Connection | None = connection
         self._tx = _Queue()
         self._wrote = False
@@ -147,6 +176,26 @@ class InlineConnection:
         self._wrote = True
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, partial(function, *args))
+
+    async def begin_writing(self, begin: Callable[[], Any]) -> None:
+        """`begin` (a BEGIN IMMEDIATE) once this process's earlier writers are done; waiting
+        longer than `busy_timeout` is SQLite's own "database is locked"."""
+        gate = _gate()
+        try:
+            await asyncio.wait_for(gate.acquire(), self._busy_timeout)
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+        self._gate = gate
+        try:
+            await self.in_thread(begin)
+        except BaseException:
+            self._open_gate()
+            raise
+
+    def _open_gate(self) -> None:
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.release()
 
     def mark_long_read(self) -> None:
         """The next statement is a read that may take long: run it in the thread."""
@@ -171,15 +220,22 @@ class InlineConnection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
-        if self._wrote:
-            await self.in_thread(self._conn.commit)
-        else:
-            self._conn.commit()
-        self._wrote = False
+        try:
+            if self._wrote:
+                await self.in_thread(self._conn.commit)
+            else:
+                self._conn.commit()
+        finally:
+            self._wrote = False
+            if not self._conn.in_transaction:
+                self._open_gate()
 
     async def rollback(self) -> None:
         self._wrote = False
-        self._conn.rollback()
+        try:
+            self._conn.rollback()
+        finally:
+            self._open_gate()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
@@ -188,6 +244,7 @@ class InlineConnection:
         self.stop()
 
     def stop(self) -> None:
+        self._open_gate()
         if self._connection is not None:
             self._connection = None
             self._thread.shutdown(wait=True)
@@ -200,4 +257,4 @@ async def connect(path: str, busy_timeout: float = 5.0) -> InlineConnection:
     connection = sqlite3.connect(
         path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
     )
-    return InlineConnection(connection)
+    return InlineConnection(connection, busy_timeout)

@@ -3,6 +3,7 @@ runs in the connection's own thread, and commit/rollback keep SQLite's semantics
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -166,3 +167,66 @@ async def test_the_long_read_option_sends_a_statement_to_the_thread(tmp_path: Pa
         assert long != threading.get_ident()
     finally:
         await engine.dispose()
+
+
+async def test_writers_of_one_process_take_turns_in_arrival_order(tmp_path: Path) -> None:
+    """Writers queue on the process's gate, first come first served, and each one's turn
+    starts when the one before commits or rolls back."""
+    path = str(tmp_path / "turns.db")
+    setup = await connect(path)
+    await setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, writer INTEGER)")
+    await setup.close()
+    writers = [await connect(path, busy_timeout=5.0) for _ in range(4)]
+    order: list[int] = []
+
+    async def write(n: int) -> None:
+        await writers[n].execute("BEGIN IMMEDIATE")
+        order.append(n)
+        await writers[n].execute("INSERT INTO t (writer) VALUES (?)", (n,))
+        await asyncio.sleep(0.02)
+        await (writers[n].rollback() if n == 1 else writers[n].commit())
+
+    try:
+        await writers[0].execute("BEGIN IMMEDIATE")  # holds the turn
+        tasks = []
+        for n in (1, 2, 3):
+            tasks.append(asyncio.create_task(write(n)))
+            await asyncio.sleep(0.01)  # arrive in this order
+        assert order == []  # all wait, none failed on SQLite's busy handler
+        await writers[0].commit()
+        await asyncio.gather(*tasks)
+        assert order == [1, 2, 3]
+        rows = await _rows(writers[0], "SELECT writer FROM t ORDER BY id")
+        assert rows == [(2,), (3,)]  # the rolled-back writer's row is gone
+    finally:
+        for writer in writers:
+            await writer.close()
+
+
+async def test_a_writer_waiting_past_the_busy_timeout_is_told_the_database_is_locked(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "locked.db")
+    holder, waiter = await connect(path), await connect(path, busy_timeout=0.2)
+    try:
+        await holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await waiter.execute("BEGIN IMMEDIATE")
+        await holder.rollback()
+        await waiter.execute("BEGIN IMMEDIATE")  # the turn is free again
+        await waiter.rollback()
+    finally:
+        await holder.close()
+        await waiter.close()
+
+
+async def test_closing_a_writer_ends_its_turn(tmp_path: Path) -> None:
+    path = str(tmp_path / "closed.db")
+    holder, waiter = await connect(path), await connect(path, busy_timeout=1.0)
+    try:
+        await holder.execute("BEGIN IMMEDIATE")
+        await holder.close()
+        await waiter.execute("BEGIN IMMEDIATE")
+        await waiter.rollback()
+    finally:
+        await waiter.close()
