@@ -258,6 +258,20 @@ def targets(report: Report) -> list[Target]:
         row = report.get(key, "postgresql")
         label = row.label if row else key
         out.append(below(f"{label} p99 (postgresql)", report.p99(key, "postgresql"), 30.0, " ms"))
+    # Interchange (issue 13): one request each, timed end to end; the feed at one connection.
+    for backend in ("sqlite", "postgresql"):
+        for key, label, limit in (
+            ("hb.vcard_import", "POST /contacts/import (10,000 cards)", 10.0),
+            ("hb.vcard_export", "GET /contacts.vcf (10,000 cards)", 2.0),
+        ):
+            row = report.get(key, backend)
+            took = row.result.seconds if row and row.result and not row.result.non2xx else None
+            out.append(below(f"{label} ({backend})", took, limit, " s"))
+        for key, label in (
+            ("hb.birthdays_feed", "birthdays feed (1,000 contacts)"),
+            ("hb.birthdays_feed_304", "birthdays feed, unchanged (304)"),
+        ):
+            out.append(below(f"{label} p99 ({backend})", report.p99(key, backend), 50.0, " ms"))
     for name, server in facts.get("servers", {}).items():
         if not name.startswith("homebase"):
             continue

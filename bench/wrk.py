@@ -1,8 +1,8 @@
 """Driving wrk: a generated Lua script per scenario, one JSON line of results back.
 
 Python decides the request mix (methods, paths, per-request headers, bodies); the Lua script
-only picks one of the prepared requests at random for each call, counts non-2xx answers in
-`response()` and prints the summary as JSON in `done()`.
+only picks one of the prepared requests at random for each call, counts the answers other
+than 2xx and 304 in `response()` and prints the summary as JSON in `done()`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ function request()
 end
 
 function response(status, headers, body)
-  if status >= 200 and status < 300 then return end
+  -- 304 Not Modified is the answer a conditional poll is for: a success, not an error
+  if (status >= 200 and status < 300) or status == 304 then return end
   if status >= 500 then n5xx = n5xx + 1
   elseif status >= 400 then n4xx = n4xx + 1
   elseif status >= 300 then n3xx = n3xx + 1
