@@ -11,6 +11,7 @@ import pytest
 
 from homebase.app_state import AppState
 from homebase.core import totp
+from tests.api.app_password_support import basic, bearer, issue
 from tests.factories import Factory, UserHandle
 
 
@@ -198,6 +199,22 @@ async def test_basic_with_the_password_is_refused(
     _error(await client.get("/auth/me", headers=user.basic), 401, "mfa_basic_refused")
     bad = {"Authorization": "Basic " + base64.b64encode(f"{user.email}:wrong-pw".encode()).decode()}
     _error(await client.get("/auth/me", headers=bad), 401, "invalid_credentials")
+
+
+async def test_with_a_second_factor_sync_clients_use_app_passwords(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """DAV clients send Basic: the account password is refused once MFA is on, an app
+    password with the `dav` scope (made with a two-step login session) keeps them syncing."""
+    user = await factory.user()
+    synced = (await issue(client, user, ["dav"]))["token"]
+    await _enable(client, user)
+    propfind = {"Depth": "0", "Content-Type": "application/xml"}
+    refused = await client.request("PROPFIND", "/dav/", headers={**user.basic, **propfind})
+    _error(refused, 401, "mfa_basic_refused")
+    for headers in (basic(user.email, synced), bearer(synced)):
+        answer = await client.request("PROPFIND", "/dav/", headers={**headers, **propfind})
+        assert answer.status_code == 207, answer.text
 
 
 async def test_disable_needs_password_and_code(client: httpx.AsyncClient, factory: Factory) -> None:

@@ -12,6 +12,7 @@ from homebase.app_state import AppState
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import AuditEvent, OneTimeToken
+from tests.api.app_password_support import bearer, issue
 from tests.factories import Factory
 from tests.mail_server import PUBLIC_URL, MailBox
 
@@ -67,6 +68,8 @@ async def test_reset_ends_every_credential_and_the_token_is_single_use(
 ) -> None:
     user = await factory.user()
     assert (await client.get("/auth/me", headers=user.basic)).status_code == 200  # cached
+    app_password = bearer((await issue(client, user, ["tasks:read"]))["token"])
+    assert (await client.get("/tasks", headers=app_password)).status_code == 200
     token = await _reset_token(client, mail, user.email)
     response = await client.post(
         "/auth/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
@@ -74,6 +77,7 @@ async def test_reset_ends_every_credential_and_the_token_is_single_use(
     assert response.status_code == 200, response.text
     _error(await client.get("/auth/me", headers=user.bearer), 401, "invalid_token")
     _error(await client.get("/auth/me", headers=user.basic), 401, "invalid_credentials")
+    _error(await client.get("/tasks", headers=app_password), 401, "invalid_token")
     refresh = await client.post("/auth/refresh", json={"refresh_token": user.refresh_token})
     assert refresh.status_code == 401
     login = await client.post("/auth/login", json={"email": user.email, "password": NEW_PASSWORD})
