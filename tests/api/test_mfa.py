@@ -211,7 +211,8 @@ async def test_with_a_second_factor_sync_clients_use_app_passwords(
     await _enable(client, user)
     propfind = {"Depth": "0", "Content-Type": "application/xml"}
     refused = await client.request("PROPFIND", "/dav/", headers={**user.basic, **propfind})
-    _error(refused, 401, "mfa_basic_refused")
+    assert refused.status_code == 401, refused.text
+    assert refused.headers["www-authenticate"].startswith("Basic")
     for headers in (basic(user.email, synced), bearer(synced)):
         answer = await client.request("PROPFIND", "/dav/", headers={**headers, **propfind})
         assert answer.status_code == 207, answer.text

@@ -21,8 +21,11 @@ class BodyTooLarge(HTTPException):
         self.params = {"limit": limit}
 
 
-# vCard / iCalendar imports take whole address books: they have a limit of their own.
+# vCard / iCalendar imports take whole address books, and a DAV client's first sync names a
+# whole collection in one REPORT (services/dav/xml.py bounds the XML further): they have the
+# import limit.
 IMPORT_SUFFIX = "/import"
+DAV_PREFIX = "/dav/"
 
 
 class BodyLimitMiddleware:
@@ -35,7 +38,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.import_limit if scope["path"].endswith(IMPORT_SUFFIX) else self.body_limit
+        path = scope["path"]
+        large = path.endswith(IMPORT_SUFFIX) or path.startswith(DAV_PREFIX)
+        limit = self.import_limit if large else self.body_limit
         content_length = None
         for name, value in scope["headers"]:
             if name == b"content-length":

@@ -18,7 +18,6 @@ _QUERY = {Kind.CONTACTS: tag(CARDDAV, "addressbook-query")}
 for _kind in (Kind.TASKS, Kind.BIRTHDAYS):
     _MULTIGET[_kind] = tag(CALDAV, "calendar-multiget")
     _QUERY[_kind] = tag(CALDAV, "calendar-query")
-_MAX_HREFS = 10_000
 
 
 async def report(request: DavRequest, caller: Caller, store: Store, target: Target) -> DavResponse:
@@ -58,7 +57,9 @@ async def _prepend(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
 async def _multiget(
     root: Element, caller: Caller, store: Store, kind: Kind, wanted: Wanted
 ) -> AsyncIterator[str]:
-    hrefs = [xml.text_of(node) for node in root.iter(tag(DAV, "href"))][:_MAX_HREFS]
+    # Every href is answered (a client whose first sync names a whole collection gets it
+    # all); xml.MAX_ELEMENTS bounds how many a body can hold.
+    hrefs = [xml.text_of(node) for node in root.iter(tag(DAV, "href"))]
     names = {href: resources.member_name(href, caller, kind) for href in hrefs}
     found = {
         entry.name: entry

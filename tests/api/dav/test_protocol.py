@@ -288,3 +288,29 @@ async def test_app_passwords_open_dav_only_with_the_dav_scope(
         assert answer.status_code == expected, answer.text
     # A `dav` app password opens nothing outside /dav/.
     assert (await client.get("/tasks", headers=bearer(synced))).status_code == 403
+
+
+async def test_a_first_sync_may_name_a_whole_large_collection(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """vdirsyncer's first sync asks for every card in one multiget: 10,000 hrefs (530 KB)
+    are served; a body beyond the DAV bound is a 400, never parsed."""
+    user = await factory.user()
+    await put(client, user, "contacts/c0.vcf", card("c0", "Name 0"))
+    path = f"/dav/users/{user.id}/contacts/"
+    hrefs = "".join(f"<D:href>{path}seed-29-{n}.vcf</D:href>" for n in range(10_000))
+    body = (
+        f"<CR:addressbook-multiget {NS}><D:prop><D:getetag/><CR:address-data/></D:prop>"
+        f"<D:href>{path}c0.vcf</D:href>{hrefs}</CR:addressbook-multiget>"
+    )
+    assert len(body) > 500_000
+    headers = {**user.basic, "Depth": "1", "Content-Type": "application/xml"}
+    response = await client.request("REPORT", path, content=body, headers=headers)
+    responses, _ = multistatus(response)
+    assert len(responses) == 10_001
+    assert responses[0].status is None and t(CR, "address-data") in responses[0].props
+    assert {r.status for r in responses[1:]} == {404}
+    too_large = body.replace("</CR:addressbook-multiget>", "<!--" + "x" * 4_200_000 + "-->")
+    too_large += "</CR:addressbook-multiget>"
+    refused = await client.request("REPORT", path, content=too_large, headers=headers)
+    assert refused.status_code == 400, refused.text
