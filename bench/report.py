@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,12 +273,52 @@ def targets(report: Report) -> list[Target]:
             ("hb.birthdays_feed_304", "birthdays feed, unchanged (304)"),
         ):
             out.append(below(f"{label} p99 ({backend})", report.p99(key, backend), 50.0, " ms"))
+    out.extend(dav_targets(report))
     for name, server in facts.get("servers", {}).items():
         if not name.startswith("homebase"):
             continue
         worst = max(server.get("worker_rss_mb") or [0.0]) or None
         out.append(below(f"RSS per worker, max ({name})", worst, 150.0, " MB", "not measured"))
         out.append(below(f"ready time ({name})", server.get("ready_s"), 1.5, " s", "not measured"))
+    return out
+
+
+def _seconds(row: Row) -> float | None:
+    return row.result.seconds if row.result else None
+
+
+def _p99(row: Row) -> float | None:
+    return row.result.p99_ms if row.result else None
+
+
+def _rss_growth(row: Row) -> float | None:
+    value = row.extra.get("rss_growth_mb")
+    return float(value) if value is not None else None
+
+
+# CardDAV (issue 14): the name's suffix, the limit, its unit, and where the row holds the value.
+DAV_LIMITS: dict[str, tuple[str, float, str, Callable[[Row], float | None]]] = {
+    "hb.dav_vdirsyncer_first_sync": ("", 60.0, " s", _seconds),
+    "hb.dav_sync_collection_one_change": (" p99", 20.0, " ms", _p99),
+    "hb.dav_propfind_depth1_rss": (": RSS growth of a worker", 20.0, " MB", _rss_growth),
+}
+
+
+def dav_targets(report: Report) -> list[Target]:
+    """vdirsyncer's first sync ≤ 60 s, the one-change sync-collection's p99 ≤ 20 ms, a worker's
+    RSS growth over the PROPFINDs Depth 1 ≤ 20 MB: for each backend the row was taken on. A
+    row with errors (non-207 answers, cards that did not arrive) has no figure."""
+    out = []
+    for row in report.rows:
+        if row.key not in DAV_LIMITS:
+            continue
+        suffix, limit, unit, read = DAV_LIMITS[row.key]
+        value, why = None, row.note or ""
+        if row.result is not None and row.result.errors:
+            why = f"n/a ({row.result.errors} errors)"
+        elif row.result is not None:
+            value = read(row)
+        out.append(below(f"{row.label} ({row.backend}){suffix}", value, limit, unit, why))
     return out
 
 

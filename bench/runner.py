@@ -11,13 +11,14 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import interchange, scenarios, seed, wrk
+from bench import dav, interchange, scenarios, seed, wrk
 from bench.cpu import CpuWatch, settle
 from bench.data import PASSWORD
 from bench.report import NA_MISSING, Report, Row, targets, targets_text
@@ -51,6 +52,7 @@ class Config:
     contacts_heavy: int
     contacts_per_user: int
     login_connections: int = 8
+    dav_items: int = dav.ITEMS  # the address book of the DAV rows
     # PgBouncer's server connections: as many as Homebase's own pool would open.
     pgbouncer_pool_size: int = 10
     # Row keys to measure (`--only`); empty for all. The phases no chosen row needs are skipped.
@@ -59,7 +61,7 @@ class Config:
     @classmethod
     def make(cls, quick: bool, only: frozenset[str] = frozenset()) -> Config:
         if quick:
-            return cls(True, 3.0, 1.0, 20, 100, 20_000, 500, only=only)
+            return cls(True, 3.0, 1.0, 20, 100, 20_000, 500, dav_items=dav.QUICK_ITEMS, only=only)
         return cls(False, 10.0, 2.0, 100, 100, 1_000_000, 1_000, only=only)
 
     def wants(self, *prefixes: str) -> bool:
@@ -260,6 +262,7 @@ class Bench:
                     self.report.add(row)
             for row, requests in interchange.feed_scenarios(backend, server.url, api, who):
                 self.measure(row, server, requests)
+            dav_owners = self.dav_prepare(backend, server, api, who)
             if backend == "sqlite" and has_contacts:
                 self.reads_beside_search(backend, url, server, who)
             if backend == "postgresql" and cfg.wants("hb.contacts", "hb.birthdays"):
@@ -271,8 +274,70 @@ class Bench:
                     row.note = seed_error
                     self.measure(row, server, None if seed_error else requests)
             self.record_server(server)
+        if dav_owners is not None:
+            self.dav(backend, env, dav_owners)
         if backend == "sqlite":
             self.one_worker(backend, env, who)
+
+    def dav_prepare(
+        self, backend: str, server: Server, api: scenarios.Api, who: scenarios.Callers
+    ) -> dav.Owners | None:
+        """The address books of the CardDAV rows, filled on the main server; None (and the
+        rows, with why) when no DAV row is wanted here or DAV is missing."""
+        keys = [key for key in dav.keys_for(backend) if self.config.wants(key)]
+        if not keys:
+            return None
+        items = self.config.dav_items
+        try:
+            owners = dav.prepare(server.url, api, who, items)
+            note = NA_MISSING
+        except Exception as exc:  # the rows say why they have no number
+            traceback.print_exc()
+            owners, note = None, f"n/a (set-up failed: {str(exc)[:60]})"
+        if owners is None:
+            for key in keys:
+                self.report.add(dav.empty_row(key, backend, items, note))
+        return owners
+
+    def dav(self, backend: str, env: dict[str, str], owners: dav.Owners) -> None:
+        """The CardDAV rows, on a fresh server over the same database: the import that filled
+        the address book ran on the main one, so it has not raised these workers' memory."""
+        with homebase_server(f"dav-{backend}", self.workdir, env) as server:
+            server.database = _database_name(env["HOMEBASE_DATABASE_URL"])
+            server.start()
+            wants, big = self.config.wants, owners.big
+            if wants(dav.PROPFIND_KEY):
+                take = partial(dav.propfind_rss, backend, server, owners)
+                self._dav_row(dav.PROPFIND_KEY, backend, server, big.items, take)
+            if dav.VDIRSYNCER_KEY in dav.keys_for(backend) and wants(dav.VDIRSYNCER_KEY):
+                folder = self.workdir / f"vdirsyncer-{backend}"
+                take = partial(dav.vdirsyncer_first_sync, backend, server, big, folder)
+                self._dav_row(dav.VDIRSYNCER_KEY, backend, server, big.items, take)
+            if wants(dav.SYNC_KEY):
+                try:
+                    row, requests = dav.sync_collection(backend, server.url, big)
+                except Exception as exc:  # the row says why it has no number
+                    traceback.print_exc()
+                    note = f"n/a (set-up failed: {str(exc)[:60]})"
+                    row, requests = dav.empty_row(dav.SYNC_KEY, backend, big.items, note), None
+                self.measure(row, server, requests)
+
+    def _dav_row(
+        self, key: str, backend: str, server: Server, items: int, take: Callable[[], Row]
+    ) -> None:
+        """A row taken once, by `take`, on a settled machine, with what else ran meanwhile
+        (`busy`); a failure leaves the row, with why, not the phase."""
+        self.settle(server)
+        try:
+            with CpuWatch(server.pid, server.database) as watch:
+                row = take()
+        except Exception as exc:
+            traceback.print_exc()
+            note = f"n/a (failed: {str(exc)[:60]})"
+            row = dav.empty_row(key, backend, items, note)
+        else:
+            row.extra["other_cpu"] = round(watch.other_share, 3)
+        self.report.add(row)
 
     def one_worker(self, backend: str, env: dict[str, str], who: scenarios.Callers) -> None:
         """The by-id read on one worker: what the second worker adds."""

@@ -1,10 +1,16 @@
-"""The benchmark's pure parts: wrk's Lua, endpoint detection, the table and the targets."""
+"""The benchmark's pure parts: wrk's Lua, endpoint detection, the table and the targets,
+the DAV rows' config and bodies."""
 
 from __future__ import annotations
 
+import configparser
 import json
 from pathlib import Path
 
+import pytest
+from defusedxml.ElementTree import fromstring
+
+from bench import dav
 from bench.report import NA_MISSING, Report, Row, targets
 from bench.scenarios import Api
 from bench.wrk import Request, Result, _parse, lua_script, lua_string
@@ -99,3 +105,60 @@ def test_app_password_read_is_held_to_the_session_read() -> None:
     assert found["App-password Bearer GET /tasks/{id} vs session Bearer (postgresql)"].status == (
         "MISS"
     )
+
+
+def test_vdirsyncer_config_pairs_the_address_book_with_a_folder(tmp_path: Path) -> None:
+    text = dav.vdirsyncer_config(tmp_path, "http://h:1/dav/users/7/contacts/", "a@b.c", 'hbp_"x')
+    config = configparser.ConfigParser()
+    config.read_string(text)
+    values = {
+        section: {key: json.loads(value) for key, value in config[section].items()}
+        for section in config.sections()
+    }
+    assert values["pair contacts"] == {
+        "a": "contacts_local", "b": "contacts_remote", "collections": None
+    }  # fmt: skip
+    assert values["storage contacts_remote"] == {
+        "type": "carddav", "url": "http://h:1/dav/users/7/contacts/",
+        "username": "a@b.c", "password": 'hbp_"x',
+    }  # fmt: skip
+    assert values["storage contacts_local"]["path"] == f"{tmp_path}/contacts/"
+    assert values["general"]["status_path"] == f"{tmp_path}/status/"
+
+
+def test_sync_collection_body_carries_the_token_back() -> None:
+    first = dav.sync_collection_body()
+    assert "<D:sync-token></D:sync-token>" in first
+    answer = first.replace("<D:sync-token></D:sync-token>", "<D:sync-token>urn:x:9</D:sync-token>")
+    assert dav.sync_token(answer) == "urn:x:9"
+    assert "<D:sync-token>urn:x:9</D:sync-token>" in dav.sync_collection_body("urn:x:9")
+    assert dav.sync_token("<D:multistatus/>") is None
+    for body in (first, dav.PROPFIND_BODY):
+        fromstring(body)  # well-formed
+
+
+def test_timed_requests_make_a_result_with_nearest_rank_percentiles() -> None:
+    timed = dav.timings_result([0.3, 0.1, 0.2, 0.4], [207, 207, 500, 207])
+    assert (timed.requests, timed.p50_ms, timed.p99_ms, timed.max_ms) == (4, 200.0, 400.0, 400.0)
+    assert timed.rps == pytest.approx(4.0)
+    assert (timed.errors, timed.by_status) == (1, {"5xx": 1})
+
+
+def test_dav_targets_hold_each_row_to_its_limit() -> None:
+    report = Report()
+    sync = Result(1, 41.0, 1 / 41, 41_000.0, 41_000.0, 41_000.0, 41_000.0, 0, 0)
+    report.add(Row(dav.VDIRSYNCER_KEY, "vdirsyncer first sync", "sqlite", result=sync))
+    report.add(Row(dav.SYNC_KEY, "sync-collection", "sqlite", result=result(200, p99_ms=25.0)))
+    rss = Row(dav.PROPFIND_KEY, "PROPFIND", "postgresql", result=result(2), extra={})
+    rss.extra["rss_growth_mb"] = 4.0
+    report.add(rss)
+    report.add(dav.empty_row(dav.PROPFIND_KEY, "sqlite", 10_000, "n/a (failed: boom)"))
+    found = {t.name: (t.status, t.detail) for t in targets(report)}
+    assert found["vdirsyncer first sync (sqlite)"] == (
+        "PASS", "41.00 s (needs < 60 s, margin +32%)"
+    )  # fmt: skip
+    assert found["sync-collection (sqlite) p99"][0] == "MISS"
+    assert found["PROPFIND (postgresql): RSS growth of a worker"][0] == "PASS"
+    label = "PROPFIND Depth 1 (10,000 cards), one at a time (sqlite): RSS growth of a worker"
+    assert found[label] == ("n/a", "n/a (failed: boom)")
+    assert dav.keys_for("postgresql") == (dav.SYNC_KEY, dav.PROPFIND_KEY)
