@@ -113,11 +113,13 @@ class OutboxWorker:
 
     async def run(self, stop: asyncio.Event, interval: float = 5.0) -> None:
         while not stop.is_set():
+            # Cleared before the pass, not after: a mail committed while the pass runs wakes
+            # the next one at once instead of waiting out the interval.
+            self._wake.clear()
             try:
                 await self.run_once()
             except Exception:  # a database outage must not end the worker for good
                 logger.exception("mail outbox pass failed")
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(interval):
                     await _first(stop, self._wake)

@@ -211,3 +211,33 @@ async def test_admin_mail_view(
     assert {row["status"] for row in every.json()} == {"failed", "sent"}
     bad = await client.get("/admin/mail?status=nope", headers=admin.bearer)
     assert bad.status_code == 422
+
+
+async def test_a_mail_committed_during_a_pass_is_not_left_for_the_interval(
+    state: AppState, mail: MailBox
+) -> None:
+    """The commit's wake-up can land while a pass is running (after its query found
+    nothing): the worker must run another pass at once, not sleep out its interval."""
+    worker = OutboxWorker(state.write_sessions, mail.mailer.transport)  # type: ignore[arg-type]
+    passes = 0
+
+    async def one_pass(now: object = None) -> int:
+        nonlocal passes
+        passes += 1
+        if passes == 1:
+            worker.wake()  # a request commits a mail now, mid-pass
+        return 0
+
+    worker.run_once = one_pass  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop, interval=3600))
+    try:
+        for _ in range(100):  # a bound, not a speed claim
+            if passes >= 2:
+                break
+            await asyncio.sleep(0.01)
+        assert passes >= 2
+    finally:
+        stop.set()
+        worker.wake()
+        await asyncio.wait_for(task, 5)
