@@ -98,7 +98,9 @@ async def test_sync_collection_reports_changes_and_tombstones(
     ]
     assert responses[0].props[t(C, "calendar-data")].text == todo("b", "B2")
     assert newer != token
-    for bad in ("urn:x-homebase:sync:999", "http://elsewhere/sync/1", "garbage"):
+    # A token from the future (no change has that number yet), a foreign one, and garbage.
+    future = "urn:x-homebase:sync:" + "9" * 18
+    for bad in (future, "http://elsewhere/sync/1", "garbage"):
         refused = await _report(client, user, path, _sync(bad))
         assert refused.status_code == 403
         assert "<D:valid-sync-token/>" in refused.text
