@@ -1,7 +1,7 @@
 """Schemathesis fuzzes every operation of `/openapi.json`, in-process, with a real Bearer token.
 
 Positive and negative data for each operation, `HOMEBASE_FUZZ_EXAMPLES` examples per
-operation and mode (10 by default, which keeps `make test` within its time; 50 or more for a
+operation and mode (5 by default, which keeps `make test` within its time; 50 or more for a
 deeper run), derandomised so a run is reproducible. Checks: no 5xx,
 and status codes, content types, headers and bodies as the OpenAPI document declares them;
 invalid data must be refused. The figures (operations, cases, failures) are printed (-s).
@@ -34,7 +34,7 @@ from homebase.models import User
 from tests.cli.server import free_port
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
-EXAMPLES = int(os.environ.get("HOMEBASE_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("HOMEBASE_FUZZ_EXAMPLES", "5"))
 ADMIN_EMAIL = "fuzzer@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 CHECKS = [
