@@ -15,7 +15,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from homebase.cli.serve import MALLOC_ARENAS, limit_malloc_arenas
+from homebase.cli.serve import MMAP_THRESHOLD, keep_large_allocations_off_the_heap
 from tests.cli.server import running_server
 
 pytestmark = pytest.mark.slow
@@ -125,10 +125,10 @@ class InFlight(threading.Thread):
         self.response = httpx.get(self.url, params={"seconds": self.seconds}, timeout=30)
 
 
-def test_malloc_arenas_are_bounded_for_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    limit_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == str(MALLOC_ARENAS)
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    limit_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "4"
+def test_the_workers_get_a_fixed_mmap_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    keep_large_allocations_off_the_heap()
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(MMAP_THRESHOLD)
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "262144")
+    keep_large_allocations_off_the_heap()
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == "262144"
