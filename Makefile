@@ -39,9 +39,9 @@ system-deps:
 	    { apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; }; \
 	  else echo "make test needs PgBouncer: sudo apt-get install pgbouncer" >&2; exit 1; fi; }
 
-# One pytest worker per core; a test file stays on one worker (its module fixtures once).
+# One pytest worker per core, tests handed out one by one (the longest first, see conftest.py).
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist load
 
 lint: $(STAMP) lint-containers lint-openapi
 	$(BIN)/ruff check homebase tests bench tools

@@ -55,8 +55,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (drop if pooled and not item.nodeid.startswith("tests/api/") else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-    # The longest files first: `make test` hands whole files to its workers in this order, and
-    # a long file handed out last keeps one worker busy while the others idle.
+    # The longest files first: `make test` hands tests to its workers in this order, and a
+    # long test handed out last keeps one worker busy while the others idle.
     keep.sort(key=_longest_first)
     items[:] = keep
 
