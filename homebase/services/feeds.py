@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -93,6 +94,27 @@ async def fingerprint(session: AsyncSession, feed: Feed) -> Fingerprint:
     # SQLite gives the aggregate back as text: the event stamps need a datetime.
     moment = newest if isinstance(newest, datetime) else feed.created_at or _EPOCH
     return Fingerprint(f'"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"', moment)
+
+
+# Rendered feeds by (feed, fingerprint), newest use last. Calendar apps poll a feed every few
+# minutes to hours, mostly without If-None-Match: the same fingerprint is the same text (the
+# fingerprint is what makes a 304 right), so a poll of an unchanged feed costs its query only.
+_RENDERED: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_RENDERED_MAX = 32
+
+
+async def body(session: AsyncSession, feed: Feed, found: Fingerprint) -> bytes:
+    """The feed's text, rendered once per fingerprint (per process)."""
+    key = (feed.id, found.etag)
+    text = _RENDERED.get(key)
+    if text is None:
+        text = (await render(session, feed, found.newest)).encode()
+        _RENDERED[key] = text
+        if len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    else:
+        _RENDERED.move_to_end(key)
+    return text
 
 
 async def render(session: AsyncSession, feed: Feed, generated: datetime) -> str:

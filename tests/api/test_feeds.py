@@ -8,6 +8,7 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from homebase.services import feeds as feed_service
 from tests.factories import Factory
 
 
@@ -98,3 +99,40 @@ async def test_list_revoke_forged_and_public_url(
     monkeypatch.setattr(state, "settings", public)
     made = await new_feed(client, owner.bearer, "tasks")
     assert str(made["url"]).startswith("https://home.example.org/feeds/")
+
+
+async def test_an_unchanged_feed_is_rendered_once_and_an_edit_shows_at_once(
+    client: httpx.AsyncClient, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most calendar apps poll without If-None-Match: an unchanged feed is the same bytes,
+    not rendered again; a renamed contact is in the very next poll."""
+    user = await factory.user()
+    body = {
+        "first_name": "Ada",
+        "last_name": "L",
+        "email": "a@example.com",
+        "birthday": "1990-12-10",
+    }
+    created = await client.post("/contacts", json=body, headers=user.bearer)
+    url = path_of((await new_feed(client, user.bearer, "birthdays"))["url"])
+    renders = 0
+    real_render = feed_service.render
+
+    async def counted(*args: object) -> str:
+        nonlocal renders
+        renders += 1
+        return await real_render(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feed_service, "render", counted)
+    first, again = await client.get(url), await client.get(url)
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and renders == 1
+    contact = created.json()
+    renamed = await client.patch(
+        f"/contacts/{contact['id']}",
+        json={"first_name": "Augusta"},
+        headers={**user.bearer, "If-Match": created.headers["etag"]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = await client.get(url)
+    assert "Augusta" in after.text and "Ada " not in after.text and renders == 2

@@ -70,5 +70,5 @@ async def read_feed(
     headers = {"ETag": found.etag, "Cache-Control": "private, no-cache"}
     if etag_matches(request, found.etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    text = await feed_service.render(session, feed, found.newest)
-    return Response(content=text.encode(), media_type=CALENDAR, headers=headers)
+    text = await feed_service.body(session, feed, found)
+    return Response(content=text, media_type=CALENDAR, headers=headers)
