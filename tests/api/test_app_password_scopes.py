@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from homebase.api.deps import (
+    CallerScopeCheck,
     ResourceScopeCheck,
     ScopeCheck,
     account_auth,
     current_auth,
+    current_caller,
     optional_account_auth,
     optional_auth,
 )
@@ -144,7 +146,9 @@ async def test_a_token_never_manages_the_account(
 
 def _requires(route: APIRoute) -> tuple[bool, bool]:
     calls = _calls(route.dependant)
-    scoped = any(isinstance(call, ScopeCheck | ResourceScopeCheck) for call in calls)
+    scoped = any(
+        isinstance(call, ScopeCheck | CallerScopeCheck | ResourceScopeCheck) for call in calls
+    )
     account = account_auth in calls or optional_account_auth in calls
     return scoped, account
 
@@ -155,7 +159,7 @@ def test_every_authenticated_route_says_what_a_token_may_do(app: FastAPI) -> Non
     undecided, checked = [], 0
     for route in _api_routes(app.routes):
         calls = _calls(route.dependant)
-        if current_auth not in calls and optional_auth not in calls:
+        if not {current_auth, current_caller, optional_auth} & calls:
             continue
         checked += 1
         scoped, account = _requires(route)
