@@ -64,10 +64,10 @@ def _begins_writing(sql: str) -> bool:
 
 
 def _runs_inline(sql: str) -> bool:
+    if _begins_writing(sql):
+        return False
     text = sql.lstrip()
     head = text[:20].upper()
-    if head.startswith(_WAITING_PREFIXES):
-        return False
     if head.startswith("WITH"):
         return _WRITE_WORD.search(text) is None
     return head.startswith(_INLINE_PREFIXES)
