@@ -66,8 +66,16 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_reader(request: Request) -> AsyncIterator[AsyncConnection]:
-    async with app_state(request).read_engine.connect() as connection:
-        yield connection
+    state = app_state(request)
+    try:
+        async with state.read_engine.connect() as connection:
+            yield connection
+    finally:
+        # An app password's use (see `current_caller`) is written once the connection is back
+        # in the pool, whether the route answered or failed.
+        caller: Caller | None = getattr(request.state, "caller", None)
+        if caller is not None and caller.use is not None:
+            await state.accounts.note_use(caller.use, client_info(request))
 
 
 # The hot read routes (a task by id, the task list) use Core on one pooled connection, with
@@ -160,6 +168,7 @@ async def current_caller(request: Request, reader: ReaderDep) -> Caller:
     accounts = app_state(request).accounts
     caller = await accounts.caller(reader, credential_of(request), client_info(request))
     request.state.user_id = caller.id
+    request.state.caller = caller  # `get_reader` writes its `use`, if any
     return caller
 
 

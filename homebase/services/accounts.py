@@ -91,6 +91,9 @@ class Caller:
     session_id: str | None
     # An app password's grant (its scopes), as on `Principal`; None for the account itself.
     app_password: TokenGrant | None = None
+    # An app password's use that changes its row (`Accounts.note_use`), to be written once the
+    # request's connection is back in the pool.
+    use: app_passwords.LastUse | None = None
 
 
 class Accounts:
@@ -149,13 +152,16 @@ class Accounts:
         """The caller of a read, for the hot read routes: a Bearer access token costs one
         Core query on the request's connection, which checks the session (revocation, its
         end) in the same statement that reads the user, as `user_for_access_token` does.
-        A Bearer app password costs one Core query too (and a write only when `_app_password`
-        would write). Every other credential goes through `authenticate`."""
+        A Bearer app password costs one Core query too; when its use is news (`_app_password`
+        would write it), the caller's `use` says so and the caller of this method writes it
+        with `note_use` after giving `reader` back: a request never waits for a second pooled
+        connection while it holds one (with every connection held by such requests, each
+        would wait for the pool timeout). Every other credential goes through `authenticate`."""
         if isinstance(credential, BearerCredential):
             if looks_like_app_password(credential.token):
                 owner, grant, last = await app_passwords.verify_caller(reader, credential.token)
-                await self._note_use(last, client, holding=reader)
-                return Caller(owner.id, owner.is_admin, None, grant)
+                use = last if app_passwords.use_to_note(last, client) else None
+                return Caller(owner.id, owner.is_admin, None, grant, use)
             claims = self.codec.decode_access(credential.token)
             if claims is not None:
                 row = await open_session_user(reader, claims.user_id, claims.session_id, utcnow())
@@ -176,22 +182,13 @@ class Accounts:
         the first use, a new IP, or once a minute for `last_used_at`."""
         async with session_scope(self._reads) as reader:
             user, grant, last = await app_passwords.verify(reader, secret, basic_login=login)
-        await self._note_use(last, client)
+        await self.note_use(last, client)
         return Principal(await _attach(session, user), None, "app_password", grant)
 
-    async def _note_use(
-        self,
-        last: app_passwords.LastUse,
-        client: ClientInfo,
-        holding: AsyncConnection | None = None,
-    ) -> None:
-        """Write the use when it is news; first end the read transaction of `holding`, so that
-        a request never waits for a second connection while it holds one (through PgBouncer,
-        requests holding every server connection and each waiting for another would stall)."""
+    async def note_use(self, last: app_passwords.LastUse, client: ClientInfo) -> None:
+        """Write an app password's use when it is news (most uses write nothing)."""
         if not app_passwords.use_to_note(last, client):
             return
-        if holding is not None:
-            await holding.commit()
         async with session_scope(self._writes) as writer:
             await app_passwords.note_use(writer, last, client)
 

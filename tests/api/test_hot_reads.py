@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from homebase.app_state import AppState
 from homebase.schemas.task import TaskPublic
+from homebase.services import app_passwords
 from homebase.services.audit import ClientInfo
 from homebase.services.auth import end_all_sessions
 from tests.api.app_password_support import bearer, issue
@@ -106,3 +107,34 @@ async def test_a_bearer_read_authenticates_once(
             assert "password_hash" not in callers[0]
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("path", ["/tasks?limit=50", "/tasks/999999"])
+async def test_an_app_password_use_is_written_with_no_connection_held(
+    client: httpx.AsyncClient,
+    factory: Factory,
+    state: AppState,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+) -> None:
+    """A request that holds a pooled connection never waits for a second one: with every
+    connection held by requests each waiting for another, all of them would wait out the pool
+    timeout (503s through PgBouncer in the bench). The use of an app password is written once
+    the read's connection is back in the pool, also when the route answers with an error."""
+    user = await factory.user()
+    token = (await issue(client, user, ["tasks:read"]))["token"]
+    write = app_passwords.note_use
+    held: list[int] = []
+
+    async def note_use(*args: object) -> None:
+        # The writer's session has not checked out its connection yet.
+        held.append(state.engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
+        await write(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_passwords, "note_use", note_use)
+    before = state.engine.sync_engine.pool.checkedout()  # type: ignore[attr-defined]
+    response = await client.get(path, headers=bearer(token))
+    assert response.status_code == (200 if path.endswith("50") else 404)
+    assert held == [before]
+    listed = (await client.get("/auth/tokens", headers=user.bearer)).json()
+    assert listed[0]["last_used_at"] is not None
