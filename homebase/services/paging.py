@@ -64,19 +64,47 @@ async def offset_page(
     ordering: Sequence[ColumnElement[Any]],
     limit: int,
     offset: int,
+    key: ColumnElement[Any] | None = None,
 ) -> tuple[list[Any], int]:
     """`limit` rows of `query` (filtered, not yet ordered) after `offset` in `ordering`, and
-    how many rows match in all."""
+    how many rows match in all. With `key`, the table's primary key, the rows to skip are
+    skipped in a query of keys alone (`page_by_keys`)."""
     count = query.with_only_columns(func.count(), maintain_column_froms=True)
     count = count.execution_options(**LONG_READ)
     total = int(await db.scalar(count) or 0)
-    rows = await _items(db, query.order_by(*ordering).limit(limit).offset(offset))
+    if key is not None and offset > 0:
+        page = page_by_keys(query, ordering, limit, offset, key)
+    else:
+        page = query.order_by(*ordering).limit(limit).offset(offset)
+    rows = await _items(db, page)
     return rows, total
+
+
+def page_by_keys(
+    query: Select[Any],
+    ordering: Sequence[ColumnElement[Any]],
+    limit: int,
+    offset: int,
+    key: ColumnElement[Any],
+) -> Select[Any]:
+    """The page as "the rows whose key is among the page's keys": the skipped rows are read
+    from the index that gives the order (on PostgreSQL an index-only scan) instead of being
+    fetched whole one by one. A page 999,950 rows deep took 0.66 s fetched directly and
+    0.14 s this way (docs/performance.md)."""
+    keys = query.with_only_columns(key, maintain_column_froms=True)
+    keys = keys.order_by(*ordering).limit(limit).offset(offset).correlate(None)
+    return query.where(key.in_(keys)).order_by(*ordering)
+
+
+def _primary_key(keys: Sequence[SortKey]) -> ColumnElement[Any] | None:
+    """The key of `keys` that is its table's primary key (every listing has one: the id)."""
+    return next((k.expression for k in keys if getattr(k.expression, "primary_key", False)), None)
 
 
 async def _by_offset(db: Db, query: Select[Any], listing: Listing, page: PageRequest) -> Page[Any]:
     ordering = order_by(listing.keys)
-    rows, total = await offset_page(db, query, ordering, page.limit, page.offset)
+    key = _primary_key(listing.keys)
+    rows, total = await offset_page(db, query, ordering, page.limit, page.offset, key)
     more = bool(rows) and page.offset + len(rows) < total
     return Page(rows, total, listing.next_cursor(rows[-1]) if more else None)
 

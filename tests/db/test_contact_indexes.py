@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from homebase.app_state import AppState
+from homebase.db.keyset import order_by
 from homebase.db.migrate import upgrade
 from homebase.db.session import async_url
-from homebase.repositories.contacts import list_query
+from homebase.models import Contact
+from homebase.repositories.contacts import NAME_ORDER, list_query
 from homebase.schemas.contact import ContactFilters
 from homebase.services.birthdays import upcoming_query
+from homebase.services.paging import page_by_keys
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 CONTACTS = 100_000
@@ -121,6 +124,24 @@ async def test_search_uses_the_trigram_index_whatever_the_estimates(
         await crowded.rollback()
     assert uses(TRIGRAM_INDEX, explained), explained
     assert NAME_INDEX not in explained, explained
+
+
+async def test_a_deep_offset_page_skips_rows_in_the_name_index_alone(
+    crowded: AsyncConnection,
+) -> None:
+    """Offset paging skips its rows in a query of ids, which the name index answers without
+    the table (an index-only scan); only the page's rows are then read whole, by primary key.
+    The page is the one the plain `OFFSET` gives."""
+    query, ordering = list_query(1, ContactFilters()).order_by(None), order_by(NAME_ORDER)
+    deep = page_by_keys(query, ordering, 50, CONTACTS - 50, Contact.id)
+    explained = await plan(crowded, deep)
+    assert f"Index Only Scan using {NAME_INDEX} " in explained, explained
+    assert uses("pk_contact", explained), explained
+    assert "Seq Scan" not in explained, explained
+    plain = query.order_by(*ordering).limit(50).offset(CONTACTS - 50)
+    expected = (await crowded.execute(plain)).all()
+    assert len(expected) == 50
+    assert (await crowded.execute(deep)).all() == expected
 
 
 @pytest.mark.parametrize(
