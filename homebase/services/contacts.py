@@ -16,6 +16,7 @@ from homebase.repositories.contacts import (
     EMAIL_CONSTRAINT,
     contacts,
     email_taken,
+    filter_conditions,
     filtered_query,
     name_order,
     search_text,
@@ -42,7 +43,8 @@ def listing(filters: ContactFilters) -> Listing:
     scope = fingerprint(filters.q, filters.first_name, filters.last_name, filters.email)
     shape = f"contacts:last_name,first_name,id:{scope}"
     keys = name_order(filters)
-    return Listing(keys, CursorSpec(shape, tuple(key.type for key in keys)))
+    searches = bool(filter_conditions(filters))
+    return Listing(keys, CursorSpec(shape, tuple(key.type for key in keys)), searches)
 
 
 async def list_contacts(
