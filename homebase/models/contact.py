@@ -31,7 +31,8 @@ class Contact(TimestampMixin, Base):
         UniqueConstraint("user_id", "email"),
         UniqueConstraint("user_id", "uid"),
         UniqueConstraint("user_id", "href"),
-        Index(None, "user_id", "birthday_key"),
+        # Upcoming birthdays are sorted by these keys, from the index alone (migration 0010).
+        Index(None, "user_id", "birthday_key", "last_name", "first_name", "id"),
         Index(None, "user_id", "created_at"),
         Index(None, "user_id", "last_name", "first_name", "id"),
         # Substring search (`LIKE '%…%'`) served by trigrams; SQLite has no such index.

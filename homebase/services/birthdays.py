@@ -114,7 +114,7 @@ def _in_window(owner_id: int, today: date, days: int) -> Select[Contact]:
     return select(Contact).where(Contact.user_id == owner_id, in_window)
 
 
-def _soonest_first(today: date) -> tuple[ColumnElement[Any], ...]:
+def soonest_first(today: date) -> tuple[ColumnElement[Any], ...]:
     key = Contact.birthday_key.expression
     # Keys before today's come after the year end; one 29 February key may share 28 February.
     wraps = case((key >= birthday_key(today), 0), else_=1)
@@ -125,7 +125,7 @@ def _soonest_first(today: date) -> tuple[ColumnElement[Any], ...]:
 
 def upcoming_query(owner_id: int, today: date, days: int) -> Select[Contact]:
     """The owner's contacts celebrating in today … today+days: soonest first, then by name."""
-    return _in_window(owner_id, today, days).order_by(*_soonest_first(today))
+    return _in_window(owner_id, today, days).order_by(*soonest_first(today))
 
 
 async def upcoming(
@@ -142,8 +142,9 @@ async def upcoming(
     if not 0 <= days <= MAX_DAYS:
         raise FieldError("days", "days_out_of_range", max=MAX_DAYS)
     today = today or today_in(tz)
-    query, ordering = _in_window(owner.id, today, days), _soonest_first(today)
-    rows, total = await offset_page(session, query, ordering, limit, offset)
+    query, ordering = _in_window(owner.id, today, days), soonest_first(today)
+    # Every contact in the window is sorted: the ids come from the birthday index alone.
+    rows, total = await offset_page(session, query, ordering, limit, offset, Contact.id.expression)
     items = []
     for contact in rows:
         items.append(_upcoming(contact, today))

@@ -20,13 +20,13 @@ from homebase.db.session import async_url
 from homebase.models import Contact
 from homebase.repositories.contacts import NAME_ORDER, list_query
 from homebase.schemas.contact import ContactFilters
-from homebase.services.birthdays import upcoming_query
+from homebase.services.birthdays import soonest_first, upcoming_query
 from homebase.services.paging import page_by_keys
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 CONTACTS = 100_000
 TRIGRAM_INDEX = "ix_contact_search_text_trgm"
-BIRTHDAY_INDEX = "ix_contact_user_id_birthday_key"
+BIRTHDAY_INDEX = "ix_contact_user_id_birthday_key_last_name_first_name_id"
 NAME_INDEX = "ix_contact_user_id_last_name_first_name_id"
 
 # Contact g of user u: "Иван<g>" "Petrov<g>" <c<g>@example.com>, born on day g*37 % 20000
@@ -60,10 +60,12 @@ async def crowded(request: pytest.FixtureRequest) -> AsyncIterator[AsyncConnecti
             await connection.execute(text(INSERT), {"user_id": 1, "count": CONTACTS})
             await connection.execute(text(INSERT), {"user_id": 2, "count": 1_000})
             await connection.commit()
-            # Committed: a test that rolls its own settings back must not take the statistics
-            # with them.
-            await connection.execute(text("ANALYZE contact"))
-            await connection.commit()
+        # Statistics and a visibility map, as a settled database has (VACUUM runs outside a
+        # transaction; a test that rolls its own settings back cannot take them with it).
+        async with engine.connect() as maintenance:
+            maintenance = await maintenance.execution_options(isolation_level="AUTOCOMMIT")
+            await maintenance.execute(text("VACUUM ANALYZE contact"))
+        async with engine.connect() as connection:
             yield connection
     finally:
         await engine.dispose()
@@ -159,6 +161,22 @@ async def test_upcoming_birthdays_use_the_birthday_index(
         assert "Seq Scan" not in explained, explained
     rows = (await crowded.execute(query.limit(5))).all()
     assert len(rows) == 5 and all(row.user_id == 1 for row in rows)
+
+
+async def test_an_upcoming_birthdays_page_is_sorted_from_the_birthday_index_alone(
+    crowded: AsyncConnection,
+) -> None:
+    """Every contact in the window is sorted (soonest, then by name): the index carries those
+    keys, so the ids are sorted from an index-only scan and only the page's rows are read."""
+    today = date(2027, 5, 10)
+    query = upcoming_query(1, today, 7).order_by(None)
+    page = page_by_keys(query, soonest_first(today), 50, 0, Contact.id.expression)
+    explained = await plan(crowded, page)
+    assert f"Index Only Scan using {BIRTHDAY_INDEX} " in explained, explained
+    assert "Seq Scan" not in explained, explained
+    expected = (await crowded.execute(upcoming_query(1, today, 7).limit(50))).all()
+    assert len(expected) == 50
+    assert (await crowded.execute(page)).all() == expected
 
 
 async def test_create_all_builds_the_trigram_index_on_postgresql_only(state: AppState) -> None:
