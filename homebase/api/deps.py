@@ -25,6 +25,7 @@ from homebase.core.errors import (
 )
 from homebase.db.session import session_scope
 from homebase.models import User
+from homebase.repositories.users import SessionClaim
 from homebase.schemas.common import MAX_ID
 from homebase.services.accounts import (
     Accounts,
@@ -173,6 +174,21 @@ async def current_caller(request: Request, reader: ReaderDep) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+async def claimed_caller(request: Request, reader: ReaderDep) -> Caller | SessionClaim:
+    """The caller of a route that reads one row: a login session's token is only claimed
+    here, and the route's statement confirms it (`Accounts.claim`)."""
+    who = await app_state(request).accounts.claim(
+        reader, credential_of(request), client_info(request)
+    )
+    request.state.user_id = who.user_id if isinstance(who, SessionClaim) else who.id
+    if isinstance(who, Caller):
+        request.state.caller = who  # `get_reader` writes its `use`, if any
+    return who
+
+
+ClaimDep = Annotated[Caller | SessionClaim, Depends(claimed_caller)]
 OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]
 AuthDep = Annotated[Principal, Depends(current_auth)]
 
@@ -241,6 +257,18 @@ class CallerScopeCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimScopeCheck:
+    """`ScopeCheck` for a route that reads one row: a login session has every scope."""
+
+    scope: str
+
+    async def __call__(self, who: ClaimDep) -> Caller | SessionClaim:
+        if isinstance(who, Caller):
+            _require_scope(who.app_password, self.scope)
+        return who
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceScopeCheck:
     """A router-wide scope: `<resource>:read` for GET and HEAD, `<resource>:write` else."""
 
@@ -263,6 +291,12 @@ def Scoped(scope: Scope) -> Any:
 def CallerScoped(scope: Scope) -> Any:
     """`Scoped` for a hot read route: `Annotated[Caller, CallerScoped("tasks:read")]`."""
     return Depends(CallerScopeCheck(scope))
+
+
+@cache
+def ClaimScoped(scope: Scope) -> Any:
+    """`CallerScoped` for a route that reads one row and confirms a session claim itself."""
+    return Depends(ClaimScopeCheck(scope))
 
 
 @cache

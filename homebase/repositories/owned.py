@@ -7,14 +7,16 @@ reveal nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Row, Select, bindparam, inspect, select
+from sqlalchemy import Row, Select, and_, bindparam, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from homebase.core.errors import NotFound
+from homebase.core.errors import InactiveUser, InvalidToken, NotFound
 from homebase.core.preconditions import Versioned
 from homebase.models import User
+from homebase.repositories.users import SessionClaim, with_open_session
 
 M = TypeVar("M", bound=Versioned)
 
@@ -44,6 +46,17 @@ class OwnedRepository(Generic[M]):
         self.table = model.__table__  # type: ignore[attr-defined]
         self._row_by_id = select(self.table).where(self.table.c.id == bindparam("id"))
         self._own_row_by_id = self._row_by_id.where(self.table.c.user_id == bindparam("user_id"))
+        # The row and, in the same statement, its reader's login session (see `session_row`).
+        user = User.__table__
+        visible = and_(
+            self.table.c.id == bindparam("id"),
+            or_(self.table.c.user_id == user.c.id, user.c.is_admin),
+        )
+        self._session_row_by_id = with_open_session(
+            select(user.c.is_active.label("reader_is_active"), self.table).select_from(
+                user.outerjoin(self.table, visible)
+            )
+        )
 
     def visible(self, actor: Actor, *, rows: bool = False) -> Select[Any]:
         """The rows `actor` may see and manage: their own, or every row for an admin (ORM
@@ -66,6 +79,22 @@ class OwnedRepository(Generic[M]):
             result = await reader.execute(self._own_row_by_id, params)
         row = result.first()
         if row is None:
+            raise NotFound(self.not_found)
+        return row
+
+    async def session_row(
+        self, reader: AsyncConnection, claim: SessionClaim, row_id: int, now: datetime
+    ) -> Row[Any]:
+        """`row` for the holder of a Bearer access token, in one statement that also checks
+        the token's login session as `open_session_user` does (revoked or ended: 401) and
+        reads whether its user is active and an admin (an admin sees every row)."""
+        params = claim.params(now) | {"id": row_id}
+        row: Row[Any] | None = (await reader.execute(self._session_row_by_id, params)).first()
+        if row is None:
+            raise InvalidToken()
+        if not row.reader_is_active:
+            raise InactiveUser()
+        if row.id is None:
             raise NotFound(self.not_found)
         return row
 

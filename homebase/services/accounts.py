@@ -43,7 +43,7 @@ from homebase.core.security import PasswordHasher, TokenCodec
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import User
-from homebase.repositories.users import open_session_user
+from homebase.repositories.users import SessionClaim, open_session_user
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.user import PasswordChange, UserCreate
 from homebase.services import app_passwords, audit, email_verification, mfa, mfa_login, users
@@ -174,6 +174,20 @@ class Accounts:
             principal = await self.authenticate(session, credential, client)
         user = principal.user
         return Caller(user.id, user.is_admin, principal.session_id, principal.app_password)
+
+    async def claim(
+        self, reader: AsyncConnection, credential: Credential, client: ClientInfo
+    ) -> Caller | SessionClaim:
+        """The caller of a route that reads one row: a Bearer access token whose signature
+        holds is a `SessionClaim`, which the route's one statement confirms (no statement
+        here); any other credential is a `Caller`, as `caller` gives it."""
+        if isinstance(credential, BearerCredential) and not looks_like_app_password(
+            credential.token
+        ):
+            claims = self.codec.decode_access(credential.token)
+            if claims is not None:
+                return SessionClaim(claims.user_id, claims.session_id)
+        return await self.caller(reader, credential, client)
 
     async def _app_password(
         self, session: AsyncSession, secret: str, login: str | None, client: ClientInfo

@@ -13,6 +13,7 @@ from homebase.db.base import utcnow
 from homebase.models import Task, TaskStatus, User
 from homebase.repositories.owned import Actor
 from homebase.repositories.tasks import filtered_query, sort_keys, tasks
+from homebase.repositories.users import SessionClaim
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
 from homebase.services.interchange.task_calendars import mapped_of, rewrite_ical
 from homebase.services.owned import flush_owned, requested_owner, writable
@@ -47,8 +48,11 @@ async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:
     return await tasks.get(session, actor, task_id)
 
 
-async def read_task(reader: AsyncConnection, actor: Actor, task_id: int) -> Row[Any]:
-    """`get_task` as a row, for the read route."""
+async def read_task(reader: AsyncConnection, actor: Actor | SessionClaim, task_id: int) -> Row[Any]:
+    """`get_task` as a row, for the read route; for a login session's token, one statement
+    checks the session and reads the task."""
+    if isinstance(actor, SessionClaim):
+        return await tasks.session_row(reader, actor, task_id, utcnow())
     return await tasks.row(reader, actor, task_id)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from homebase.app_state import AppState
+from homebase.models import User
 from homebase.schemas.task import TaskPublic
 from homebase.services import app_passwords
 from homebase.services.audit import ClientInfo
@@ -138,3 +139,42 @@ async def test_an_app_password_use_is_written_with_no_connection_held(
     assert held == [before]
     listed = (await client.get("/auth/tokens", headers=user.bearer)).json()
     assert listed[0]["last_used_at"] is not None
+
+
+async def test_a_session_reads_one_task_in_one_statement(
+    client: httpx.AsyncClient, factory: Factory, state: AppState
+) -> None:
+    """A login session's read of one task is a single statement: it confirms the session
+    (open, its user active) and reads the task, with the owner rule (an admin sees any
+    task; another user's task is "not found")."""
+    owner, other, admin = await factory.user(), await factory.user(), await factory.admin()
+    task_id = await _task(client, owner.bearer)
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engine = state.engine.sync_engine
+    answers = {}
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for name, who in (("owner", owner), ("other", other), ("admin", admin)):
+            statements.clear()
+            response = await client.get(f"/tasks/{task_id}", headers=who.bearer)
+            answers[name] = (response.status_code, response.json().get("code"))
+            assert len(statements) == 1, "\n---\n".join(statements)
+            assert "auth_session" in statements[0] and "task" in statements[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answers == {
+        "owner": (200, None),
+        "other": (404, "not_found"),
+        "admin": (200, None),
+    }
+    async with state.write_sessions() as session:
+        await session.execute(update(User).where(User.id == owner.id).values(is_active=False))
+        await session.commit()
+    response = await client.get(f"/tasks/{task_id}", headers=owner.bearer)
+    assert (response.status_code, response.json()["code"]) == (401, "inactive_user")
+    missing = await client.get("/tasks/999999", headers=admin.bearer)
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")

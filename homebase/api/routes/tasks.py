@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from homebase.api.deps import (
     CallerScoped,
+    ClaimScoped,
     CursorPageDep,
     ReaderDep,
     ResourceId,
@@ -24,6 +25,7 @@ from homebase.api.etag import (
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import RowJson, errors
 from homebase.models import User
+from homebase.repositories.users import SessionClaim
 from homebase.schemas.task import (
     TaskCreate,
     TaskFilters,
@@ -40,6 +42,8 @@ router = APIRouter(tags=["tasks"])
 # says which (no router-wide check): the reads authenticate once, as a `Caller` over Core, and
 # a router-wide dependency on the ORM principal would authenticate them a second time.
 TaskReader = Annotated[Caller, CallerScoped("tasks:read")]
+# Reading one task: a login session's token is confirmed by the statement that reads the task.
+OneTaskReader = Annotated[Caller | SessionClaim, ClaimScoped("tasks:read")]
 TaskWriter = Annotated[User, Scoped("tasks:write")]
 
 _TaskId = Annotated[ResourceId, Path(description="Task id")]
@@ -85,7 +89,7 @@ async def create_task(
     responses=errors(401, 404, 422),
 )
 async def read_task(
-    task_id: _TaskId, caller: TaskReader, reader: ReaderDep, if_none_match: IfNoneMatchDep
+    task_id: _TaskId, caller: OneTaskReader, reader: ReaderDep, if_none_match: IfNoneMatchDep
 ) -> Response:
     """One task, with its ETag; `If-None-Match` with that ETag answers 304."""
     task = await task_service.read_task(reader, caller, task_id)
