@@ -94,10 +94,22 @@ def keep_large_allocations_off_the_heap(threshold: int = MMAP_THRESHOLD) -> None
     mallopt(_M_MMAP_THRESHOLD, int(value))
 
 
+def share_hash_threads(settings: Settings, workers: int) -> None:
+    """With `hash_threads` left to 0 (automatic), the workers share the cores: each gets
+    cores // workers threads (at least one), told through the environment they start with.
+    More threads than cores made every argon2 verify slower (its 19 MiB per hash compete
+    for the caches): on 2 cores and 2 workers, 52 logins/s with 2 threads each, 62 with 1
+    (docs/performance.md)."""
+    if settings.hash_threads == 0:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        os.environ["HOMEBASE_HASH_THREADS"] = str(threads)
+
+
 def _run_server(args: argparse.Namespace, settings: Settings, log_config: dict[str, Any]) -> int:
     import uvicorn
 
     keep_large_allocations_off_the_heap()
+    share_hash_threads(settings, args.workers)
 
     from homebase.app_state import AppState
     from homebase.db.migrate import MigrationError

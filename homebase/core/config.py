@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=19_456, ge=8)
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_parallelism: int = Field(default=1, ge=1)
-    # Threads per worker that hash passwords (0: one per CPU core), at a lower priority.
+    # Threads per worker that hash passwords, at a lower priority (0: one per CPU core, and
+    # under `homebase serve` the cores shared among its workers, at least one each).
     hash_threads: int = Field(default=0, ge=0)
 
     # Verified Basic credentials are remembered this long (0 disables the cache).

@@ -15,8 +15,14 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from homebase.cli.serve import MMAP_THRESHOLD, keep_large_allocations_off_the_heap
+from homebase.cli.serve import (
+    MMAP_THRESHOLD,
+    keep_large_allocations_off_the_heap,
+    share_hash_threads,
+)
+from homebase.core.config import Settings
 from tests.cli.server import running_server
+from tests.support import make_settings
 
 pytestmark = pytest.mark.slow
 
@@ -132,3 +138,25 @@ def test_the_workers_get_a_fixed_mmap_threshold(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "262144")
     keep_large_allocations_off_the_heap()
     assert os.environ["MALLOC_MMAP_THRESHOLD_"] == "262144"
+
+
+@pytest.mark.parametrize(
+    ("setting", "workers", "cores", "expected"),
+    [(0, 2, 2, "1"), (0, 1, 2, "2"), (0, 4, 2, "1"), (0, 2, 8, "4"), (3, 2, 2, None)],
+)
+def test_the_workers_share_the_hashing_threads(
+    monkeypatch: pytest.MonkeyPatch,
+    setting: int,
+    workers: int,
+    cores: int,
+    expected: str | None,
+) -> None:
+    """Left automatic, each worker hashes with cores // workers threads (at least one); a
+    value the operator chose is left alone (and reaches the workers as they read it)."""
+    monkeypatch.delenv("HOMEBASE_HASH_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    share_hash_threads(make_settings("sqlite://", hash_threads=setting), workers)
+    assert os.environ.get("HOMEBASE_HASH_THREADS") == expected
+    if expected is not None:
+        worker = Settings(_env_file=None, secret_key="x" * 48)  # type: ignore[call-arg]
+        assert worker.hash_threads == int(expected)
