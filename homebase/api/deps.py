@@ -23,9 +23,9 @@ from homebase.core.errors import (
     InvalidCredentials,
     Unauthorized,
 )
+from homebase.core.security import SessionClaim
 from homebase.db.session import session_scope
 from homebase.models import User
-from homebase.repositories.users import SessionClaim
 from homebase.schemas.common import MAX_ID
 from homebase.services.accounts import (
     Accounts,

@@ -102,6 +102,20 @@ class AccessClaims:
     expires_at: int
 
 
+@dataclass(frozen=True, slots=True)
+class SessionClaim:
+    """A Bearer access token whose signature holds, for a route whose one statement also
+    confirms the login session (`with_open_session`) while reading what the route serves:
+    until then, nothing says the session is open or the user active."""
+
+    user_id: int
+    session_id: str
+
+    def params(self, now: datetime) -> dict[str, Any]:
+        """The bind values `with_open_session` needs."""
+        return {"user_id": self.user_id, "session_id": self.session_id, "now": now}
+
+
 class TokenCodec:
     """Signs and reads access tokens. `kid` names the key, so old keys (given in
     `HOMEBASE_PREVIOUS_SECRET_KEYS`) keep verifying the tokens they signed until expiry."""

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.errors import InactiveUser, InvalidToken, NotFound
 from homebase.core.preconditions import Versioned
+from homebase.core.security import SessionClaim
 from homebase.models import User
-from homebase.repositories.users import SessionClaim, with_open_session
+from homebase.repositories.users import with_open_session
 
 M = TypeVar("M", bound=Versioned)
 

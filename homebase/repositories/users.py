@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,20 +25,6 @@ def with_open_session(query: Select[Any]) -> Select[Any]:
         _session.revoked_at.is_(None),
         _session.expires_at > bindparam("now"),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionClaim:
-    """A Bearer access token whose signature holds, for a route whose one statement also
-    confirms the login session (`with_open_session`) while reading what the route serves:
-    until then, nothing says the session is open or the user active."""
-
-    user_id: int
-    session_id: str
-
-    def params(self, now: datetime) -> dict[str, Any]:
-        """The bind values `with_open_session` needs."""
-        return {"user_id": self.user_id, "session_id": self.session_id, "now": now}
 
 
 # Core, built once: the hot path of every Bearer read binds three values, and no ORM

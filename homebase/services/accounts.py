@@ -39,11 +39,11 @@ from homebase.core.errors import (
 from homebase.core.lockout import Lockout
 from homebase.core.passwords import check_password
 from homebase.core.ratelimit import RateLimiter
-from homebase.core.security import PasswordHasher, TokenCodec
+from homebase.core.security import PasswordHasher, SessionClaim, TokenCodec
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import User
-from homebase.repositories.users import SessionClaim, open_session_user
+from homebase.repositories.users import open_session_user
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.user import PasswordChange, UserCreate
 from homebase.services import app_passwords, audit, email_verification, mfa, mfa_login, users

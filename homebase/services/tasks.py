@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, fingerprint
 from homebase.core.preconditions import TagList
+from homebase.core.security import SessionClaim
 from homebase.db.base import utcnow
 from homebase.models import Task, TaskStatus, User
 from homebase.repositories.owned import Actor
 from homebase.repositories.tasks import filtered_query, sort_keys, tasks
-from homebase.repositories.users import SessionClaim
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
 from homebase.services.interchange.task_calendars import mapped_of, rewrite_ical
 from homebase.services.owned import flush_owned, requested_owner, writable

@@ -24,8 +24,8 @@ from homebase.api.etag import (
 )
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import RowJson, errors
+from homebase.core.security import SessionClaim
 from homebase.models import User
-from homebase.repositories.users import SessionClaim
 from homebase.schemas.task import (
     TaskCreate,
     TaskFilters,
