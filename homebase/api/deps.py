@@ -23,7 +23,7 @@ from homebase.core.errors import (
     InvalidCredentials,
     Unauthorized,
 )
-from homebase.core.security import SessionClaim
+from homebase.core.security import AppPasswordClaim, SessionClaim
 from homebase.db.session import session_scope
 from homebase.models import User
 from homebase.schemas.common import MAX_ID
@@ -74,7 +74,7 @@ async def get_reader(request: Request) -> AsyncIterator[AsyncConnection]:
     finally:
         # An app password's use (see `current_caller`) is written once the connection is back
         # in the pool, whether the route answered or failed.
-        caller: Caller | None = getattr(request.state, "caller", None)
+        caller: Caller | AppPasswordClaim | None = getattr(request.state, "caller", None)
         if caller is not None and caller.use is not None:
             await state.accounts.note_use(caller.use, client_info(request))
 
@@ -176,19 +176,25 @@ async def current_caller(request: Request, reader: ReaderDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-async def claimed_caller(request: Request, reader: ReaderDep) -> Caller | SessionClaim:
-    """The caller of a route that reads one row: a login session's token is only claimed
-    here, and the route's statement confirms it (`Accounts.claim`)."""
+Claim = Caller | SessionClaim | AppPasswordClaim
+
+
+async def claimed_caller(request: Request, reader: ReaderDep) -> Claim:
+    """The caller of a route that reads one row: a login session's token or an app password
+    is only claimed here, and the route's statement confirms it (`Accounts.claim`)."""
     who = await app_state(request).accounts.claim(
         reader, credential_of(request), client_info(request)
     )
-    request.state.user_id = who.user_id if isinstance(who, SessionClaim) else who.id
-    if isinstance(who, Caller):
+    if isinstance(who, SessionClaim):
+        request.state.user_id = who.user_id
+    else:
+        if isinstance(who, Caller):
+            request.state.user_id = who.id
         request.state.caller = who  # `get_reader` writes its `use`, if any
     return who
 
 
-ClaimDep = Annotated[Caller | SessionClaim, Depends(claimed_caller)]
+ClaimDep = Annotated[Claim, Depends(claimed_caller)]
 OptionalAuthDep = Annotated[Principal | None, Depends(optional_auth)]
 AuthDep = Annotated[Principal, Depends(current_auth)]
 
@@ -262,9 +268,11 @@ class ClaimScopeCheck:
 
     scope: str
 
-    async def __call__(self, who: ClaimDep) -> Caller | SessionClaim:
+    async def __call__(self, who: ClaimDep) -> Claim:
         if isinstance(who, Caller):
             _require_scope(who.app_password, self.scope)
+        elif isinstance(who, AppPasswordClaim):
+            who.scope = self.scope  # checked by the statement's reader, on the token's row
         return who
 
 

@@ -116,6 +116,19 @@ class SessionClaim:
         return {"user_id": self.user_id, "session_id": self.session_id, "now": now}
 
 
+@dataclass(slots=True)
+class AppPasswordClaim:
+    """A Bearer value of the app-password form, for a route whose one statement looks the
+    token up (live, its owner) while reading what the route serves. `scope` is the one the
+    route requires (set by its scope check; none grants nothing). `use` is set once the token
+    is verified (an `app_passwords.LastUse`), for the request to write after its connection is
+    back in the pool."""
+
+    secret: str
+    scope: str = ""
+    use: Any = None
+
+
 class TokenCodec:
     """Signs and reads access tokens. `kid` names the key, so old keys (given in
     `HOMEBASE_PREVIOUS_SECRET_KEYS`) keep verifying the tokens they signed until expiry."""

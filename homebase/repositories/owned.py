@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from homebase.core.errors import InactiveUser, InvalidToken, NotFound
 from homebase.core.preconditions import Versioned
 from homebase.core.security import SessionClaim
-from homebase.models import User
+from homebase.models import AppPassword, User
 from homebase.repositories.users import with_open_session
 
 M = TypeVar("M", bound=Versioned)
@@ -52,6 +52,23 @@ class OwnedRepository(Generic[M]):
         visible = and_(
             self.table.c.id == bindparam("id"),
             or_(self.table.c.user_id == user.c.id, user.c.is_admin),
+        )
+        tokens = AppPassword.__table__
+        self._token_row_by_id: Select[Any] = (
+            select(
+                user.c.id.label("reader_id"),
+                user.c.is_active.label("reader_is_active"),
+                tokens.c.id.label("token_id"),
+                tokens.c.scopes,
+                tokens.c.expires_at,
+                tokens.c.last_used_at,
+                tokens.c.last_used_ip,
+                self.table,
+            )
+            .select_from(
+                user.join(tokens, tokens.c.user_id == user.c.id).outerjoin(self.table, visible)
+            )
+            .where(tokens.c.secret_hash == bindparam("secret_hash"), tokens.c.revoked_at.is_(None))
         )
         self._session_row_by_id = with_open_session(
             select(user.c.is_active.label("reader_is_active"), self.table).select_from(
@@ -97,6 +114,17 @@ class OwnedRepository(Generic[M]):
             raise InactiveUser()
         if row.id is None:
             raise NotFound(self.not_found)
+        return row
+
+    async def token_row(
+        self, reader: AsyncConnection, secret_hash: str, row_id: int
+    ) -> Row[Any] | None:
+        """The row `row_id` if the owner of the live app password `secret_hash` may see it
+        (its columns are None otherwise), with the token's columns and its owner's `reader_id`
+        and `reader_is_active`, in one statement; None for no live token. The caller checks
+        expiry, scope and `is_active` (`app_passwords.owned_row`)."""
+        params = {"secret_hash": secret_hash, "id": row_id}
+        row: Row[Any] | None = (await reader.execute(self._token_row_by_id, params)).first()
         return row
 
     async def get(self, session: AsyncSession, actor: User, row_id: int) -> M:

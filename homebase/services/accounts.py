@@ -39,7 +39,7 @@ from homebase.core.errors import (
 from homebase.core.lockout import Lockout
 from homebase.core.passwords import check_password
 from homebase.core.ratelimit import RateLimiter
-from homebase.core.security import PasswordHasher, SessionClaim, TokenCodec
+from homebase.core.security import AppPasswordClaim, PasswordHasher, SessionClaim, TokenCodec
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import User
@@ -177,13 +177,14 @@ class Accounts:
 
     async def claim(
         self, reader: AsyncConnection, credential: Credential, client: ClientInfo
-    ) -> Caller | SessionClaim:
+    ) -> Caller | SessionClaim | AppPasswordClaim:
         """The caller of a route that reads one row: a Bearer access token whose signature
-        holds is a `SessionClaim`, which the route's one statement confirms (no statement
-        here); any other credential is a `Caller`, as `caller` gives it."""
-        if isinstance(credential, BearerCredential) and not looks_like_app_password(
-            credential.token
-        ):
+        holds is a `SessionClaim`, a Bearer app password an `AppPasswordClaim`, which the
+        route's one statement confirms (no statement here); any other credential is a
+        `Caller`, as `caller` gives it."""
+        if isinstance(credential, BearerCredential):
+            if looks_like_app_password(credential.token):
+                return AppPasswordClaim(credential.token)
             claims = self.codec.decode_access(credential.token)
             if claims is not None:
                 return SessionClaim(claims.user_id, claims.session_id)

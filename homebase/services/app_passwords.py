@@ -19,17 +19,19 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from homebase.core.app_passwords import join_scopes, new_app_password, split_scopes
+from homebase.core.app_passwords import grants, join_scopes, new_app_password, split_scopes
 from homebase.core.errors import (
     AppPasswordLimit,
     InactiveUser,
+    InsufficientScope,
     InvalidCredentials,
     InvalidToken,
     NotFound,
 )
-from homebase.core.security import hash_token
+from homebase.core.security import AppPasswordClaim, hash_token
 from homebase.db.base import utcnow
 from homebase.models import AppPassword, AuditEvent, User
+from homebase.repositories.owned import OwnedRepository
 from homebase.schemas.app_password import AppPasswordCreate, AppPasswordCreated
 from homebase.services import audit
 from homebase.services.audit import ClientInfo
@@ -192,6 +194,38 @@ async def verify_caller(
     grant, last = _granted(row, row, None)
     assert row is not None
     return row, grant, last
+
+
+async def owned_row(
+    reader: AsyncConnection,
+    repository: OwnedRepository[Any],
+    claim: AppPasswordClaim,
+    row_id: int,
+) -> Row[Any]:
+    """`row_id` of an `OwnedRepository` for the holder of an app password, in the statement
+    that verifies the token (`verify_caller`'s checks, then the route's `claim.scope`, then
+    the owner rule);
+    the token's use is left on `claim.use`, for `Accounts.note_use` after the read."""
+    row = await repository.token_row(reader, hash_token(claim.secret), row_id)
+    owner = _Owner(row.reader_id, row.reader_is_active) if row is not None else None
+    grant, last = _granted(row, owner, None)
+    assert row is not None
+    claim.use = last
+    if not claim.scope or not grants(grant.scopes, claim.scope):
+        raise InsufficientScope(claim.scope)
+    if row.id is None:
+        raise NotFound(repository.not_found)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    """The owner's columns `_granted` reads, from a row where `id` is another table's."""
+
+    id: int
+    is_active: bool
+    email: str | None = None
+    username: str | None = None
 
 
 def _granted(

@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, fingerprint
 from homebase.core.preconditions import TagList
-from homebase.core.security import SessionClaim
+from homebase.core.security import AppPasswordClaim, SessionClaim
 from homebase.db.base import utcnow
 from homebase.models import Task, TaskStatus, User
 from homebase.repositories.owned import Actor
 from homebase.repositories.tasks import filtered_query, sort_keys, tasks
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
+from homebase.services import app_passwords
 from homebase.services.interchange.task_calendars import mapped_of, rewrite_ical
 from homebase.services.owned import flush_owned, requested_owner, writable
 from homebase.services.paging import Listing, Page, PageRequest, fetch_page
@@ -48,11 +49,15 @@ async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:
     return await tasks.get(session, actor, task_id)
 
 
-async def read_task(reader: AsyncConnection, actor: Actor | SessionClaim, task_id: int) -> Row[Any]:
-    """`get_task` as a row, for the read route; for a login session's token, one statement
-    checks the session and reads the task."""
+async def read_task(
+    reader: AsyncConnection, actor: Actor | SessionClaim | AppPasswordClaim, task_id: int
+) -> Row[Any]:
+    """`get_task` as a row, for the read route; for a login session's token or an app
+    password, one statement checks the credential and reads the task."""
     if isinstance(actor, SessionClaim):
         return await tasks.session_row(reader, actor, task_id, utcnow())
+    if isinstance(actor, AppPasswordClaim):
+        return await app_passwords.owned_row(reader, tasks, actor, task_id)
     return await tasks.row(reader, actor, task_id)
 
 

@@ -178,3 +178,55 @@ async def test_a_session_reads_one_task_in_one_statement(
     assert (response.status_code, response.json()["code"]) == (401, "inactive_user")
     missing = await client.get("/tasks/999999", headers=admin.bearer)
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+
+
+async def test_an_app_password_reads_one_task_in_one_statement(
+    client: httpx.AsyncClient, factory: Factory, state: AppState
+) -> None:
+    """An app password's read of one task is a single statement too: the live token, its
+    owner, and the task under the owner rule; then expiry, `is_active` and the route's scope
+    are checked on that row before the task is answered."""
+    owner, other, admin = await factory.user(), await factory.user(), await factory.admin()
+    task_id = await _task(client, owner.bearer)
+    tokens = {
+        "owner": (await issue(client, owner, ["tasks:read"]))["token"],
+        "other": (await issue(client, other, ["tasks:read"]))["token"],
+        "admin": (await issue(client, admin, ["tasks:write"]))["token"],
+        "contacts only": (await issue(client, owner, ["contacts:read"]))["token"],
+    }
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    answers = {}
+    engine = state.engine.sync_engine
+    for name, token in tokens.items():
+        # The first use writes `last_used_at` after the read; the second is the read alone.
+        assert (await client.get(f"/tasks/{task_id}", headers=bearer(token))).status_code
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            statements.clear()
+            response = await client.get(f"/tasks/{task_id}", headers=bearer(token))
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        answers[name] = (response.status_code, response.json().get("code"))
+        assert len(statements) == 1, "\n---\n".join(statements)
+        assert "app_password" in statements[0] and "task" in statements[0]
+    assert answers == {
+        "owner": (200, None),
+        "other": (404, "not_found"),
+        "admin": (200, None),  # a write scope includes its read
+        "contacts only": (403, "insufficient_scope"),
+    }
+    refused = await client.get(f"/tasks/{task_id}", headers=bearer(tokens["contacts only"]))
+    assert refused.headers["www-authenticate"] == (
+        'Bearer error="insufficient_scope", scope="tasks:read"'
+    )
+    garbage = await client.get(f"/tasks/{task_id}", headers=bearer("hbp_" + "A" * 51))
+    assert garbage.status_code == 401
+    async with state.write_sessions() as session:
+        await session.execute(update(User).where(User.id == owner.id).values(is_active=False))
+        await session.commit()
+    response = await client.get(f"/tasks/{task_id}", headers=bearer(tokens["owner"]))
+    assert (response.status_code, response.json()["code"]) == (401, "inactive_user")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from homebase.api.deps import (
     CallerScoped,
+    Claim,
     ClaimScoped,
     CursorPageDep,
     ReaderDep,
@@ -24,7 +25,6 @@ from homebase.api.etag import (
 )
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import RowJson, errors
-from homebase.core.security import SessionClaim
 from homebase.models import User
 from homebase.schemas.task import (
     TaskCreate,
@@ -43,7 +43,7 @@ router = APIRouter(tags=["tasks"])
 # a router-wide dependency on the ORM principal would authenticate them a second time.
 TaskReader = Annotated[Caller, CallerScoped("tasks:read")]
 # Reading one task: a login session's token is confirmed by the statement that reads the task.
-OneTaskReader = Annotated[Caller | SessionClaim, ClaimScoped("tasks:read")]
+OneTaskReader = Annotated[Claim, ClaimScoped("tasks:read")]
 TaskWriter = Annotated[User, Scoped("tasks:write")]
 
 _TaskId = Annotated[ResourceId, Path(description="Task id")]
