@@ -204,8 +204,8 @@ async def owned_row(
 ) -> Row[Any]:
     """`row_id` of an `OwnedRepository` for the holder of an app password, in the statement
     that verifies the token (`verify_caller`'s checks, then the route's `claim.scope`, then
-    the owner rule);
-    the token's use is left on `claim.use`, for `Accounts.note_use` after the read."""
+    the owner rule); the token's use is left on `claim.use`, for `Accounts.note_use` after
+    the read."""
     row = await repository.token_row(reader, hash_token(claim.secret), row_id)
     owner = _Owner(row.reader_id, row.reader_is_active) if row is not None else None
     grant, last = _granted(row, owner, None)

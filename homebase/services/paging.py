@@ -72,9 +72,7 @@ async def offset_page(
     """`limit` rows of `query` (filtered, not yet ordered) after `offset` in `ordering`, and
     how many rows match in all. With `key`, the table's primary key, the page's keys are
     found first, in a query of keys alone (`page_by_keys`)."""
-    count = query.with_only_columns(func.count(), maintain_column_froms=True)
-    count = count.execution_options(**LONG_READ)
-    total = int(await db.scalar(count) or 0)
+    total = await _count(db, query)
     if key is not None:
         page = page_by_keys(query, ordering, limit, offset, key)
     else:
@@ -127,8 +125,13 @@ async def counted_in_page(
         return [row[0] for row in rows], int(rows[0][-1])
     if offset == 0:
         return [], 0
+    return [], await _count(session, query)
+
+
+async def _count(db: Db, query: Select[Any]) -> int:
+    """How many rows `query` (filtered, not yet ordered) matches."""
     count = query.with_only_columns(func.count(), maintain_column_froms=True)
-    return [], int(await session.scalar(count.execution_options(**LONG_READ)) or 0)
+    return int(await db.scalar(count.execution_options(**LONG_READ)) or 0)
 
 
 async def _by_offset(db: Db, query: Select[Any], listing: Listing, page: PageRequest) -> Page[Any]:
