@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import gc
 import random
+import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -83,7 +84,10 @@ async def _per_request_us(call: Callable[[], Awaitable[tuple[int, bytes]]], n: i
 
 
 async def measure(database_url: str, n: int, only: str | None = None) -> dict[str, float]:
-    app = create_app(make_settings(database_url, env="production", log_level="WARNING"))
+    settings = make_settings(
+        database_url, env="production", log_level="WARNING", secret_key=secrets.token_urlsafe(32)
+    )
+    app = create_app(settings)
     state = app.state.homebase
     await start(state)
     try:
@@ -115,6 +119,7 @@ async def measure(database_url: str, n: int, only: str | None = None) -> dict[st
             "Bearer GET /tasks?limit=50": lambda: client.get("/tasks?limit=50", headers=bearer),
             "Bearer GET /users/me": lambda: client.get("/users/me", headers=bearer),
             "GET /health": lambda: client.get("/health"),
+            "GET /health/live": lambda: client.get("/health/live"),
         }
         return {
             label: await _per_request_us(call, n)
