@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
@@ -32,6 +33,7 @@ from homebase.services.accounts import (
     BasicCredential,
     BearerCredential,
     Caller,
+    Claim,
     Credential,
     Principal,
 )
@@ -66,22 +68,28 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_reader(request: Request) -> AsyncIterator[AsyncConnection]:
+@asynccontextmanager
+async def reading(request: Request) -> AsyncIterator[AsyncConnection]:
+    """One pooled connection for a hot read route (a task by id, the task list), opened by
+    the route itself, with no ORM session: the route confirms its caller's claim and reads
+    on it (a generator dependency would cost a fifth of such a request in FastAPI's
+    machinery). An app password's use (see `Accounts.confirm`) is written once the
+    connection is back in the pool, whether the route answered or failed."""
     state = app_state(request)
     try:
         async with state.read_engine.connect() as connection:
             yield connection
     finally:
-        # An app password's use (see `current_caller`) is written once the connection is back
-        # in the pool, whether the route answered or failed.
-        caller: Caller | AppPasswordClaim | None = getattr(request.state, "caller", None)
-        if caller is not None and caller.use is not None:
-            await state.accounts.note_use(caller.use, client_info(request))
+        claim = getattr(request.state, "claim", None)
+        if isinstance(claim, AppPasswordClaim) and claim.use is not None:
+            await state.accounts.note_use(claim.use, client_info(request))
 
 
-# The hot read routes (a task by id, the task list) use Core on one pooled connection, with
-# no ORM session: the caller's lookup and the route's query share it.
-ReaderDep = Annotated[AsyncConnection, Depends(get_reader, scope="function")]
+async def confirm(request: Request, reader: AsyncConnection, claim: Claim) -> Caller:
+    """The caller behind `claim`, confirmed on the route's connection (`Accounts.confirm`)."""
+    caller = await app_state(request).accounts.confirm(reader, claim)
+    request.state.user_id = caller.id
+    return caller
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -164,33 +172,15 @@ async def optional_auth(request: Request, session: SessionDep) -> Principal | No
     return await _authenticate(request, session)
 
 
-async def current_caller(request: Request, reader: ReaderDep) -> Caller:
-    """The caller of a hot read route (any credential `current_auth` takes)."""
-    accounts = app_state(request).accounts
-    caller = await accounts.caller(reader, credential_of(request), client_info(request))
-    request.state.user_id = caller.id
-    request.state.caller = caller  # `get_reader` writes its `use`, if any
-    return caller
-
-
-CallerDep = Annotated[Caller, Depends(current_caller)]
-
-
-Claim = Caller | SessionClaim | AppPasswordClaim
-
-
-async def claimed_caller(request: Request, reader: ReaderDep) -> Claim:
-    """The caller of a route that reads one row: a login session's token or an app password
-    is only claimed here, and the route's statement confirms it (`Accounts.claim`)."""
-    who = await app_state(request).accounts.claim(
-        reader, credential_of(request), client_info(request)
-    )
+async def claimed_caller(request: Request) -> Claim:
+    """The caller of a hot read route: a login session's token or an app password is only
+    claimed here (`Accounts.claim`), and the route confirms it on its own connection."""
+    who = await app_state(request).accounts.claim(credential_of(request), client_info(request))
     if isinstance(who, SessionClaim):
         request.state.user_id = who.user_id
-    else:
-        if isinstance(who, Caller):
-            request.state.user_id = who.id
-        request.state.caller = who  # `get_reader` writes its `use`, if any
+    elif isinstance(who, Caller):
+        request.state.user_id = who.id
+    request.state.claim = who  # `reading` writes an app password's use, if any
     return who
 
 
@@ -252,19 +242,9 @@ class ScopeCheck:
 
 
 @dataclass(frozen=True, slots=True)
-class CallerScopeCheck:
-    """`ScopeCheck` for the hot read routes, on the `Caller` they authenticate once."""
-
-    scope: str
-
-    async def __call__(self, caller: CallerDep) -> Caller:
-        _require_scope(caller.app_password, self.scope)
-        return caller
-
-
-@dataclass(frozen=True, slots=True)
 class ClaimScopeCheck:
-    """`ScopeCheck` for a route that reads one row: a login session has every scope."""
+    """`ScopeCheck` for a hot read route: a login session has every scope; an app password's
+    is checked on the token's row, by the route's statement."""
 
     scope: str
 
@@ -296,14 +276,9 @@ def Scoped(scope: Scope) -> Any:
 
 
 @cache
-def CallerScoped(scope: Scope) -> Any:
-    """`Scoped` for a hot read route: `Annotated[Caller, CallerScoped("tasks:read")]`."""
-    return Depends(CallerScopeCheck(scope))
-
-
-@cache
 def ClaimScoped(scope: Scope) -> Any:
-    """`CallerScoped` for a route that reads one row and confirms a session claim itself."""
+    """`Scoped` for a hot read route, which confirms the claim itself:
+    `Annotated[Claim, ClaimScoped("tasks:read")]`."""
     return Depends(ClaimScopeCheck(scope))
 
 

@@ -91,9 +91,10 @@ class Caller:
     session_id: str | None
     # An app password's grant (its scopes), as on `Principal`; None for the account itself.
     app_password: TokenGrant | None = None
-    # An app password's use that changes its row (`Accounts.note_use`), to be written once the
-    # request's connection is back in the pool.
-    use: app_passwords.LastUse | None = None
+
+
+# What a hot read route knows of its caller before its own statement confirms it.
+Claim = Caller | SessionClaim | AppPasswordClaim
 
 
 class Accounts:
@@ -146,49 +147,43 @@ class Accounts:
         self._check_basic(user)
         return Principal(await _attach(session, user), None, "password")
 
-    async def caller(
-        self, reader: AsyncConnection, credential: Credential, client: ClientInfo
-    ) -> Caller:
-        """The caller of a read, for the hot read routes: a Bearer access token costs one
-        Core query on the request's connection, which checks the session (revocation, its
-        end) in the same statement that reads the user, as `user_for_access_token` does.
-        A Bearer app password costs one Core query too; when its use is news (`_app_password`
-        would write it), the caller's `use` says so and the caller of this method writes it
-        with `note_use` after giving `reader` back: a request never waits for a second pooled
-        connection while it holds one (with every connection held by such requests, each
-        would wait for the pool timeout). Every other credential goes through `authenticate`."""
-        if isinstance(credential, BearerCredential):
-            if looks_like_app_password(credential.token):
-                owner, grant, last = await app_passwords.verify_caller(reader, credential.token)
-                use = last if app_passwords.use_to_note(last, client) else None
-                return Caller(owner.id, owner.is_admin, None, grant, use)
-            claims = self.codec.decode_access(credential.token)
-            if claims is not None:
-                row = await open_session_user(reader, claims.user_id, claims.session_id, utcnow())
-                if row is None:
-                    raise InvalidToken()
-                if not row.is_active:
-                    raise InactiveUser()
-                return Caller(row.id, row.is_admin, claims.session_id)
-        async with session_scope(self._reads) as session:
-            principal = await self.authenticate(session, credential, client)
-        user = principal.user
-        return Caller(user.id, user.is_admin, principal.session_id, principal.app_password)
-
-    async def claim(
-        self, reader: AsyncConnection, credential: Credential, client: ClientInfo
-    ) -> Caller | SessionClaim | AppPasswordClaim:
-        """The caller of a route that reads one row: a Bearer access token whose signature
-        holds is a `SessionClaim`, a Bearer app password an `AppPasswordClaim`, which the
-        route's one statement confirms (no statement here); any other credential is a
-        `Caller`, as `caller` gives it."""
+    async def claim(self, credential: Credential, client: ClientInfo) -> Claim:
+        """The caller of a hot read route, as far as it is known without the database: a
+        Bearer access token whose signature holds is a `SessionClaim`, a Bearer app password
+        an `AppPasswordClaim`; the route's own connection confirms either (`confirm`, or the
+        one statement that reads the row). Any other credential (Basic, or a Bearer token
+        that is neither) goes through `authenticate`, in a session of its own, and is a
+        `Caller` at once."""
         if isinstance(credential, BearerCredential):
             if looks_like_app_password(credential.token):
                 return AppPasswordClaim(credential.token)
             claims = self.codec.decode_access(credential.token)
             if claims is not None:
                 return SessionClaim(claims.user_id, claims.session_id)
-        return await self.caller(reader, credential, client)
+        async with session_scope(self._reads) as session:
+            principal = await self.authenticate(session, credential, client)
+        user = principal.user
+        return Caller(user.id, user.is_admin, principal.session_id, principal.app_password)
+
+    async def confirm(self, reader: AsyncConnection, claim: Claim) -> Caller:
+        """The `Caller` behind `claim`, in one Core statement on the route's connection: a
+        login session is checked (revoked or ended: 401) in the statement that reads its
+        user, as `user_for_access_token` does; an app password with its owner, then the
+        route's scope. An app password's use is left on the claim, for `note_use` once the
+        connection is back in the pool: a request never waits for a second pooled connection
+        while it holds one (with every connection held by such requests, each would wait for
+        the pool timeout)."""
+        if isinstance(claim, Caller):
+            return claim
+        if isinstance(claim, AppPasswordClaim):
+            owner, grant = await app_passwords.confirm_caller(reader, claim)
+            return Caller(owner.id, owner.is_admin, None, grant)
+        row = await open_session_user(reader, claim.user_id, claim.session_id, utcnow())
+        if row is None:
+            raise InvalidToken()
+        if not row.is_active:
+            raise InactiveUser()
+        return Caller(row.id, row.is_admin, claim.session_id)
 
     async def _app_password(
         self, session: AsyncSession, secret: str, login: str | None, client: ClientInfo

@@ -154,7 +154,7 @@ def _of_live_token(*who: Any) -> Select[Any]:
 
 
 # Built once: the hot path binds only the hash. The first loads the ORM user; the second,
-# for the hot read routes (`Accounts.caller`), only what a caller is.
+# for the hot read routes (`Accounts.confirm`), only what a caller is.
 _USER_OF_LIVE_TOKEN = _of_live_token(User)
 _CALLER_OF_LIVE_TOKEN = _of_live_token(
     User.id, User.is_admin, User.is_active, User.email, User.username
@@ -185,15 +185,18 @@ async def verify(
     return user, grant, last
 
 
-async def verify_caller(
-    reader: AsyncConnection, secret: str
-) -> tuple[Row[Any], TokenGrant, LastUse]:
-    """`verify` of a Bearer app password on a connection, without the ORM: the row holds the
-    owner's `id`, `is_admin` and `is_active`."""
-    row = (await reader.execute(_CALLER_OF_LIVE_TOKEN, {"secret_hash": hash_token(secret)})).first()
-    grant, last = _granted(row, row, None)
+async def confirm_caller(
+    reader: AsyncConnection, claim: AppPasswordClaim
+) -> tuple[Row[Any], TokenGrant]:
+    """`verify` of a Bearer app password on a connection, without the ORM, then the route's
+    `claim.scope`: the row holds the owner's `id`, `is_admin` and `is_active`; the token's use
+    is left on `claim.use`, for `Accounts.note_use` after the read."""
+    params = {"secret_hash": hash_token(claim.secret)}
+    row = (await reader.execute(_CALLER_OF_LIVE_TOKEN, params)).first()
+    grant, claim.use = _granted(row, row, None)
+    _check_scope(claim, grant)
     assert row is not None
-    return row, grant, last
+    return row, grant
 
 
 async def owned_row(
@@ -203,19 +206,23 @@ async def owned_row(
     row_id: int,
 ) -> Row[Any]:
     """`row_id` of an `OwnedRepository` for the holder of an app password, in the statement
-    that verifies the token (`verify_caller`'s checks, then the route's `claim.scope`, then
+    that verifies the token (`confirm_caller`'s checks, then the route's `claim.scope`, then
     the owner rule); the token's use is left on `claim.use`, for `Accounts.note_use` after
     the read."""
     row = await repository.token_row(reader, hash_token(claim.secret), row_id)
     owner = _Owner(row.reader_id, row.reader_is_active) if row is not None else None
-    grant, last = _granted(row, owner, None)
+    grant, claim.use = _granted(row, owner, None)
+    _check_scope(claim, grant)
     assert row is not None
-    claim.use = last
-    if not claim.scope or not grants(grant.scopes, claim.scope):
-        raise InsufficientScope(claim.scope)
     if row.id is None:
         raise NotFound(repository.not_found)
     return row
+
+
+def _check_scope(claim: AppPasswordClaim, grant: TokenGrant) -> None:
+    """The route's scope (set on the claim by its scope check; none grants nothing)."""
+    if not claim.scope or not grants(grant.scopes, claim.scope):
+        raise InsufficientScope(claim.scope)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from homebase.api.deps import (
-    CallerScoped,
-    Claim,
     ClaimScoped,
     CursorPageDep,
-    ReaderDep,
     ResourceId,
     Scoped,
     SessionDep,
+    confirm,
+    reading,
 )
 from homebase.api.etag import (
     IfMatchDep,
@@ -34,16 +33,16 @@ from homebase.schemas.task import (
     TaskUpdate,
 )
 from homebase.services import tasks as task_service
-from homebase.services.accounts import Caller
+from homebase.services.accounts import Claim
 
 router = APIRouter(tags=["tasks"])
 
 # An app password needs `tasks:read` to GET and `tasks:write` for everything else. Each route
-# says which (no router-wide check): the reads authenticate once, as a `Caller` over Core, and
-# a router-wide dependency on the ORM principal would authenticate them a second time.
-TaskReader = Annotated[Caller, CallerScoped("tasks:read")]
-# Reading one task: a login session's token is confirmed by the statement that reads the task.
-OneTaskReader = Annotated[Claim, ClaimScoped("tasks:read")]
+# says which (no router-wide check): the reads authenticate once, over Core on the route's
+# own connection (`reading`), and a router-wide dependency on the ORM principal would
+# authenticate them a second time. Reading one task, the statement that reads it confirms
+# the caller's claim; the list confirms it first.
+TaskReader = Annotated[Claim, ClaimScoped("tasks:read")]
 TaskWriter = Annotated[User, Scoped("tasks:write")]
 
 _TaskId = Annotated[ResourceId, Path(description="Task id")]
@@ -54,14 +53,15 @@ _TASK_JSON = RowJson(TaskPublic)
 @router.get("/tasks", response_model=list[TaskPublic], responses=errors(401, 422))
 async def list_tasks(
     request: Request,
-    caller: TaskReader,
-    reader: ReaderDep,
+    who: TaskReader,
     page: CursorPageDep,
     filters: Annotated[TaskFilters, Query()],
 ) -> Response:
     """The caller's tasks, filtered, sorted and paged by `offset` or `cursor` (admins: another
     owner's with `user_id`)."""
-    result = await task_service.list_tasks(reader, caller, filters, page)
+    async with reading(request) as reader:
+        caller = await confirm(request, reader, who)
+        result = await task_service.list_tasks(reader, caller, filters, page)
     response = _TASK_JSON.many(result.items)
     set_listing_headers(request, response, page, result)
     return response
@@ -89,10 +89,11 @@ async def create_task(
     responses=errors(401, 404, 422),
 )
 async def read_task(
-    task_id: _TaskId, caller: OneTaskReader, reader: ReaderDep, if_none_match: IfNoneMatchDep
+    request: Request, task_id: _TaskId, who: TaskReader, if_none_match: IfNoneMatchDep
 ) -> Response:
     """One task, with its ETag; `If-None-Match` with that ETag answers 304."""
-    task = await task_service.read_task(reader, caller, task_id)
+    async with reading(request) as reader:
+        task = await task_service.read_task(reader, who, task_id)
     unchanged = not_modified(if_none_match, task)
     if unchanged is not None:
         return unchanged
