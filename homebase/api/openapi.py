@@ -1,7 +1,7 @@
 """The OpenAPI document: operation ids, the security each route takes, and the responses,
 headers and statuses added centrally (see api/responses.py for what a new route gets).
 
-Credentials are read by one dependency (`current_auth`, `claimed_caller`,
+Credentials are read by one dependency (`current_auth`, a `ClaimScopeCheck`,
 or `optional_auth`) rather than by FastAPI's security classes, which would add two calls to
 every request; this marks the routes that depend on it, so Swagger's Authorize button (Basic,
 or the OAuth2 password flow through `/auth/token`) applies to exactly those.
@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from homebase.api import responses
-from homebase.api.deps import claimed_caller, current_auth, optional_auth
+from homebase.api.deps import ClaimScopeCheck, current_auth, optional_auth
 
 SECURITY_SCHEMES = {
     "HTTPBasic": {"type": "http", "scheme": "basic"},
@@ -99,7 +99,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             continue
         calls = _calls(route.dependant)
         security = None
-        if current_auth in calls or claimed_caller in calls:
+        if current_auth in calls or any(isinstance(c, ClaimScopeCheck) for c in calls):
             security = REQUIRED
         elif optional_auth in calls:
             security = OPTIONAL

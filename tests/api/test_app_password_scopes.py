@@ -14,7 +14,6 @@ from homebase.api.deps import (
     ResourceScopeCheck,
     ScopeCheck,
     account_auth,
-    claimed_caller,
     current_auth,
     optional_account_auth,
     optional_auth,
@@ -159,7 +158,10 @@ def test_every_authenticated_route_says_what_a_token_may_do(app: FastAPI) -> Non
     undecided, checked = [], 0
     for route in _api_routes(app.routes):
         calls = _calls(route.dependant)
-        if not {current_auth, claimed_caller, optional_auth} & calls:
+        reads_credentials = {current_auth, optional_auth} & calls or any(
+            isinstance(call, ClaimScopeCheck) for call in calls
+        )
+        if not reads_credentials:
             continue
         checked += 1
         scoped, account = _requires(route)
