@@ -89,6 +89,9 @@ def homebase(backend: str, api: Api, callers: Callers) -> list[Scenario]:
     me_bearer = [Request("GET", "/users/me", h) for h in bearer.values()]
     me_basic = [Request("GET", "/users/me", callers.basic(uid)) for uid in callers.ids]
     return [
+        # The floor of the stack: the same middleware and routing, no credential, no database.
+        (Row("hb.live", "GET /health/live (floor)", backend, baseline=None),
+         [Request("GET", "/health/live")]),
         (Row("hb.health", "GET /health", backend, baseline=None), [Request("GET", "/health")]),
         (Row("hb.task_by_id", "Bearer GET /tasks/{id}", backend),
          api.only("get", "/tasks/{}", reads)),
