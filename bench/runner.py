@@ -193,6 +193,13 @@ class Bench:
                 listing = [Request("GET", "/tasks?limit=50", h) for h in bearer.values()]
                 self.measure(row, server, listing)
                 self.record_server(server)
+            app = "bench.reference.floor:app"
+            with uvicorn_server(f"floor-{backend}", app, self.workdir, env, "/docs") as server:
+                server.database = _database_name(url)
+                server.start()
+                row = Row("floor.task_by_id", "stack floor: Bearer GET /tasks/{id}", backend)
+                self.measure(row, server, scenarios.task_reads(owned, bearer))
+                self.record_server(server)
 
     @contextmanager
     def database(self, backend: str, prefix: str) -> Iterator[str]:
@@ -435,17 +442,17 @@ class Bench:
         )
         self.report.facts["servers"] = self.servers
         phases = [
-            ("hello", self.hello, "hello."),
-            ("flask", self.flask, "flask."),
-            ("reference sqlite", lambda: self.plain("sqlite"), "ref."),
-            ("homebase sqlite", lambda: self.homebase("sqlite"), "hb."),
-            ("reference postgresql", lambda: self.plain("postgresql"), "ref."),
-            ("homebase postgresql", lambda: self.homebase("postgresql"), "hb."),
-            ("homebase pgbouncer", lambda: self.homebase("pgbouncer"), "hb."),
+            ("hello", self.hello, ("hello.",)),
+            ("flask", self.flask, ("flask.",)),
+            ("reference sqlite", lambda: self.plain("sqlite"), ("ref.", "floor.")),
+            ("homebase sqlite", lambda: self.homebase("sqlite"), ("hb.",)),
+            ("reference postgresql", lambda: self.plain("postgresql"), ("ref.", "floor.")),
+            ("homebase postgresql", lambda: self.homebase("postgresql"), ("hb.",)),
+            ("homebase pgbouncer", lambda: self.homebase("pgbouncer"), ("hb.",)),
         ]
         failed = []
         for name, phase, keys in phases:
-            if not self.config.wants(keys):
+            if not self.config.wants(*keys):
                 continue
             print(f"== {name}", flush=True)
             try:
