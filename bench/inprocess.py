@@ -13,7 +13,6 @@ a few rounds. Before/after figures of a change to the hot path come from here.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import random
 import secrets
@@ -22,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+import uvloop
 
 from homebase.db.base import utcnow
 from homebase.main import create_app, start
@@ -151,7 +152,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=500, help="requests per round")
     parser.add_argument("--only", help="only the rows whose label contains this")
     args = parser.parse_args()
-    asyncio.run(run(args.backend or ["sqlite", "postgresql"], args.n, args.only))
+    # On uvloop, as `homebase serve` runs (uvicorn's "auto" loop): a long read's thread hop
+    # costs ~55 µs of CPU there and ~170 µs on asyncio's own loop.
+    uvloop.run(run(args.backend or ["sqlite", "postgresql"], args.n, args.only))
 
 
 if __name__ == "__main__":
