@@ -113,7 +113,7 @@ def _run_server(args: argparse.Namespace, settings: Settings, log_config: dict[s
 
     from homebase.app_state import AppState
     from homebase.db.migrate import MigrationError
-    from homebase.main import start
+    from homebase.main import PREPARED_ENV, start
 
     async def prepare() -> None:
         # Once, before any worker starts: the schema and the first admin. A worker's own
@@ -130,6 +130,7 @@ def _run_server(args: argparse.Namespace, settings: Settings, log_config: dict[s
     except MigrationError as exc:
         error(str(exc))
         return FAILED
+    os.environ[PREPARED_ENV] = "1"  # the workers inherit it, and skip what was just done
     uvicorn.run(
         "homebase.main:create_app",
         factory=True,

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from limits.aio.storage import MemoryStorage, Storage
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from redis.asyncio import BlockingConnectionPool
 
 from homebase.core.config import Settings
 from homebase.core.errors import ServiceUnavailable
@@ -22,6 +21,9 @@ T = TypeVar("T")
 def create_storage(settings: Settings) -> Storage:
     if not settings.redis_url:
         return MemoryStorage()
+    # Imported only when configured: redis-py is 6 MB of every worker's memory.
+    from redis.asyncio import BlockingConnectionPool
+
     # redis-py's default pool refuses a request the moment its 100 connections are busy: a
     # burst of logins would be a 503. A sized pool that waits briefly absorbs the burst.
     pool = BlockingConnectionPool.from_url(

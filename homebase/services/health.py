@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +24,8 @@ async def database_ok(engine: AsyncEngine) -> bool:
 
 
 async def redis_ok(url: str) -> bool:
+    from redis.asyncio import Redis  # only with Redis configured (6 MB of a worker's memory)
+
     client = Redis.from_url(url, socket_connect_timeout=CHECK_TIMEOUT, socket_timeout=CHECK_TIMEOUT)
     try:
         async with asyncio.timeout(CHECK_TIMEOUT):

@@ -103,6 +103,10 @@ def test_two_workers_share_the_secret_the_database_and_the_metrics(tmp_path: Pat
             )
             == 30
         )
+        # The schema is checked once, by `homebase serve` before its workers start: the
+        # workers neither migrate again nor load Alembic.
+        first = next(i for i, line in enumerate(server.lines) if "application startup" in line)
+        assert not [line for line in server.lines[first:] if "alembic" in line]
         healthcheck = [sys.executable, "-m", "homebase.observability.probe"]
         probed = subprocess.run([*healthcheck, server.url("/health/live")], timeout=30, check=False)
         assert probed.returncode == 0  # the container's HEALTHCHECK command
@@ -160,3 +164,17 @@ def test_the_workers_share_the_hashing_threads(
     if expected is not None:
         worker = Settings(_env_file=None, secret_key="x" * 48)  # type: ignore[call-arg]
         assert worker.hash_threads == int(expected)
+
+
+def test_a_worker_loads_neither_alembic_nor_redis_unless_it_needs_them() -> None:
+    """Alembic (11 MB of a worker's memory) is loaded where the schema is checked, which
+    `homebase serve` does once before its workers start; redis-py (6 MB) only with
+    `HOMEBASE_REDIS_URL` set."""
+    code = (
+        "import sys; from homebase.main import create_app; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'redis'}))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert found.stdout.strip() == "[]"
