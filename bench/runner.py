@@ -183,23 +183,29 @@ class Bench:
                 for uid in list(owned)[:TOKEN_USERS]
             }
             env = {"REF_DATABASE_URL": url}
-            app = "bench.reference.plain:app"
-            with uvicorn_server(f"reference-{backend}", app, self.workdir, env, "/docs") as server:
-                server.database = _database_name(url)
-                server.start()
-                row = Row("ref.task_by_id", "reference Bearer GET /tasks/{id}", backend)
-                self.measure(row, server, scenarios.task_reads(owned, bearer))
-                row = Row("ref.task_list", "reference Bearer GET /tasks?limit=50", backend)
-                listing = [Request("GET", "/tasks?limit=50", h) for h in bearer.values()]
-                self.measure(row, server, listing)
-                self.record_server(server)
-            app = "bench.reference.floor:app"
-            with uvicorn_server(f"floor-{backend}", app, self.workdir, env, "/docs") as server:
-                server.database = _database_name(url)
-                server.start()
-                row = Row("floor.task_by_id", "stack floor: Bearer GET /tasks/{id}", backend)
-                self.measure(row, server, scenarios.task_reads(owned, bearer))
-                self.record_server(server)
+            reads = scenarios.task_reads(owned, bearer)
+            listing = [Request("GET", "/tasks?limit=50", h) for h in bearer.values()]
+            # The tutorial reference, then the stack's floor, on the same database and tokens.
+            servers: list[tuple[str, str, list[scenarios.Scenario]]] = [
+                ("reference", "bench.reference.plain:app", [
+                    (Row("ref.task_by_id", "reference Bearer GET /tasks/{id}", backend), reads),
+                    (Row("ref.task_list", "reference Bearer GET /tasks?limit=50", backend),
+                     listing),
+                ]),
+                ("floor", "bench.reference.floor:app", [
+                    (Row("floor.task_by_id", "stack floor: Bearer GET /tasks/{id}", backend),
+                     reads),
+                ]),
+            ]  # fmt: skip
+            for name, app, rows in servers:
+                if not any(self.config.wants(row.key) for row, _ in rows):
+                    continue
+                with uvicorn_server(f"{name}-{backend}", app, self.workdir, env, "/docs") as server:
+                    server.database = _database_name(url)
+                    server.start()
+                    for row, requests in rows:
+                        self.measure(row, server, requests)
+                    self.record_server(server)
 
     @contextmanager
     def database(self, backend: str, prefix: str) -> Iterator[str]:
