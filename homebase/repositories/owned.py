@@ -7,6 +7,7 @@ reveal nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -76,10 +77,10 @@ class OwnedRepository(Generic[M]):
             )
         )
 
-    def visible(self, actor: Actor, *, rows: bool = False) -> Select[Any]:
+    def visible(self, actor: Actor, *, columns: Sequence[Any] = ()) -> Select[Any]:
         """The rows `actor` may see and manage: their own, or every row for an admin (ORM
-        objects, or with `rows` plain rows of the table)."""
-        query = select(self.table) if rows else select(self.model)
+        objects, or with `columns` plain rows of those columns)."""
+        query = select(*columns) if columns else select(self.model)
         if not actor.is_admin:
             query = query.where(self._owner == actor.id)
         return query

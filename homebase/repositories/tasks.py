@@ -13,9 +13,13 @@ from homebase.core.cursor import CursorValue, KeyType
 from homebase.db.keyset import SortKey
 from homebase.models import Task, TaskStatus
 from homebase.repositories.owned import Actor, OwnedRepository
-from homebase.schemas.task import TaskFilters
+from homebase.schemas.task import TaskFilters, TaskPublic
 
 tasks = OwnedRepository(Task, "task_not_found")
+# What `GET /tasks` reads of a task: its public schema's columns, in the schema's order (the
+# list answers each row's leading columns as they are, see `RowJson.leading`). Not the
+# iCalendar source, nor the search text, which is as long as the title and description.
+LISTED = tuple(Task.__table__.c[name] for name in TaskPublic.model_fields)
 
 _STATUS_RANK = {TaskStatus.NEW.value: 0, TaskStatus.IN_PROGRESS.value: 1, TaskStatus.DONE.value: 2}
 _STATUS_ORDER = case(_STATUS_RANK, value=Task.status)
@@ -41,18 +45,29 @@ def sort_keys(sort: str) -> list[SortKey]:
     return [SortKey(*_SORT_KEYS[name.removeprefix("-")], name.startswith("-")) for name in names]
 
 
-def filtered_query(actor: Actor, filters: TaskFilters, *, rows: bool = False) -> Select[Any]:
-    """The actor's tasks (an admin may name another owner with `user_id`), filtered; with
-    `rows`, as plain rows of the table."""
-    query = tasks.visible(actor, rows=rows).where(Task.user_id == (filters.user_id or actor.id))
-    if filters.status is not None:
-        query = query.where(Task.status == filters.status.value)
+def filtered_query(actor: Actor, filters: TaskFilters) -> Select[Any]:
+    """The actor's tasks (an admin may name another owner with `user_id`), filtered, as rows
+    of the `LISTED` columns."""
+    status = None if filters.status is None else filters.status.value
+    conditions = matching(
+        filters.user_id or actor.id, status, filters.due_before, filters.due_after
+    )
+    query = tasks.visible(actor, columns=LISTED).where(*conditions)
     if filters.q and filters.q.strip():
         query = query.where(
             Task.search_text.contains(filters.q.strip().casefold(), autoescape=True)
         )
-    if filters.due_before is not None:
-        query = query.where(Task.due_date <= filters.due_before)
-    if filters.due_after is not None:
-        query = query.where(Task.due_date >= filters.due_after)
     return query
+
+
+def matching(owner: Any, status: Any, due_before: Any, due_after: Any) -> list[ColumnElement[bool]]:
+    """The conditions of `GET /tasks` but its search: values, or `bindparam`s for a statement
+    built once (None: no such filter)."""
+    conditions = [Task.user_id == owner]
+    if status is not None:
+        conditions.append(Task.status == status)
+    if due_before is not None:
+        conditions.append(Task.due_date <= due_before)
+    if due_after is not None:
+        conditions.append(Task.due_date >= due_after)
+    return conditions

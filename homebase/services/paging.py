@@ -84,8 +84,8 @@ async def offset_page(
 def page_by_keys(
     query: Select[Any],
     ordering: Sequence[ColumnElement[Any]],
-    limit: int,
-    offset: int,
+    limit: int | ColumnElement[int],
+    offset: int | ColumnElement[int],
     key: ColumnElement[Any],
 ) -> Select[Any]:
     """The page as "the rows whose key is among the page's keys": the rows to skip or to sort
@@ -143,6 +143,11 @@ async def _by_offset(db: Db, query: Select[Any], listing: Listing, page: PageReq
         # A first page in an index's order stops after its rows: nothing to skip.
         skips = key if page.offset > 0 else None
         rows, total = await offset_page(db, query, ordering, page.limit, page.offset, skips)
+    return offset_result(rows, total, listing, page)
+
+
+def offset_result(rows: list[T], total: int, listing: Listing, page: PageRequest) -> Page[T]:
+    """The page of `rows` read at `page.offset` of `total` matches, with the next cursor."""
     more = bool(rows) and page.offset + len(rows) < total
     return Page(rows, total, listing.next_cursor(rows[-1]) if more else None)
 

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Integer, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, fingerprint
+from homebase.core.errors import InactiveUser, InvalidToken
 from homebase.core.preconditions import TagList
 from homebase.core.security import AppPasswordClaim, SessionClaim
 from homebase.db.base import utcnow
+from homebase.db.keyset import order_by
+from homebase.db.session import LONG_READ
 from homebase.models import Task, TaskStatus, User
 from homebase.repositories.owned import Actor
-from homebase.repositories.tasks import filtered_query, sort_keys, tasks
+from homebase.repositories.tasks import LISTED, filtered_query, matching, sort_keys, tasks
+from homebase.repositories.users import with_open_session
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
 from homebase.services import app_passwords
 from homebase.services.interchange.task_calendars import mapped_of, rewrite_ical
 from homebase.services.owned import flush_owned, requested_owner, writable
-from homebase.services.paging import Listing, Page, PageRequest, fetch_page
+from homebase.services.paging import (
+    Listing,
+    Page,
+    PageRequest,
+    fetch_page,
+    offset_result,
+    page_by_keys,
+)
 
 
 def search_text(title: str, description: str | None) -> str:
@@ -28,20 +40,81 @@ def search_text(title: str, description: str | None) -> str:
 
 def listing(filters: TaskFilters) -> Listing:
     """The order `?sort=` asks for; its cursors are refused under another sort or filters."""
-    keys = sort_keys(filters.sort)
-    scope = fingerprint(
-        filters.status, filters.q, filters.due_before, filters.due_after, filters.user_id
-    )
-    shape = f"tasks:{filters.sort}:{scope}"
+    scope = (filters.status, filters.q, filters.due_before, filters.due_after, filters.user_id)
+    return _listing(filters.sort, *scope)
+
+
+@lru_cache(maxsize=256)
+def _listing(sort: str, *scope_values: object) -> Listing:
+    keys = sort_keys(sort)
+    shape = f"tasks:{sort}:{fingerprint(*scope_values)}"
     return Listing(keys, CursorSpec(shape, tuple(key.type for key in keys)))
 
 
 async def list_tasks(
     reader: AsyncConnection, actor: Actor, filters: TaskFilters, page: PageRequest
 ) -> Page[Row[Any]]:
-    """One page of the actor's tasks, filtered and sorted (rows of the table)."""
-    query = filtered_query(actor, filters, rows=True)
+    """One page of the actor's tasks, filtered and sorted (rows of `LISTED` columns)."""
+    query = filtered_query(actor, filters)
     return await fetch_page(reader, query, listing(filters), page)
+
+
+async def list_own_tasks(
+    reader: AsyncConnection, claim: SessionClaim, filters: TaskFilters, page: PageRequest
+) -> Page[Row[Any]] | None:
+    """`list_tasks` for the holder of a login session's access token, in one statement that
+    also counts the matches and confirms the session as `with_open_session` does (revoked or
+    ended: 401, user inactive: 401). None where that statement does not answer: a search,
+    another owner's tasks, a cursor, or no row on the page (nothing then says whether the
+    session is open): the caller confirms the claim and calls `list_tasks`."""
+    if filters.q or filters.user_id not in (None, claim.user_id) or page.cursor is not None:
+        return None
+    shape = (filters.status, filters.due_before, filters.due_after)
+    statement = _own_page(filters.sort, *(value is not None for value in shape), page.offset > 0)
+    params = claim.params(utcnow()) | {"limit": page.limit, "offset": page.offset}
+    params |= {
+        "status": None if filters.status is None else filters.status.value,
+        "due_before": filters.due_before,
+        "due_after": filters.due_after,
+    }
+    rows = list(await reader.execute(statement, params))
+    if not rows:
+        return None
+    if rows[0].reader_is_active is None:
+        raise InvalidToken()
+    if not rows[0].reader_is_active:
+        raise InactiveUser()
+    return offset_result(rows, rows[0].homebase_total, listing(filters), page)
+
+
+# The login session's check, a value on every row of `_own_page` (NULL: not open).
+_READER_ACTIVE = with_open_session(select(User.__table__.c.is_active))
+
+
+@lru_cache(maxsize=64)
+def _own_page(
+    sort: str, status: bool, due_before: bool, due_after: bool, deep: bool
+) -> Select[Any]:
+    """The statement of `list_own_tasks` for one shape of filters, built once. Its two
+    subqueries depend on no row, so each database evaluates them once."""
+    conditions = matching(
+        bindparam("user_id"),
+        bindparam("status") if status else None,
+        bindparam("due_before") if due_before else None,
+        bindparam("due_after") if due_after else None,
+    )
+    matches = select(*LISTED).where(*conditions)
+    total = select(func.count()).select_from(Task).where(*conditions)
+    ordering = order_by(sort_keys(sort))
+    limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
+    if deep:
+        page = page_by_keys(matches, ordering, limit, offset, Task.__table__.c.id)
+    else:
+        page = matches.order_by(*ordering).limit(limit).offset(offset)
+    return page.add_columns(
+        total.correlate(None).scalar_subquery().label("homebase_total"),
+        _READER_ACTIVE.correlate(None).scalar_subquery().label("reader_is_active"),
+    ).execution_options(**LONG_READ)
 
 
 async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:

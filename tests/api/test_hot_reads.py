@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 import pytest
 from sqlalchemy import event, update
@@ -16,6 +19,23 @@ from tests.api.app_password_support import bearer, issue
 from tests.factories import Factory
 
 CLIENT = ClientInfo(ip="198.51.100.9", user_agent="test")
+
+
+@contextmanager
+def executed(state: AppState) -> Iterator[list[str]]:
+    """The SQL the app runs while the block runs (the read engine is the engine with
+    options: its statements reach the engine's events)."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engine = state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _task(client: httpx.AsyncClient, headers: dict[str, str], **fields: object) -> int:
@@ -87,27 +107,16 @@ async def test_a_bearer_read_authenticates_once(
     if credential == "app password":
         headers = bearer((await issue(client, user, ["tasks:read"]))["token"])
         assert (await client.get(f"/tasks/{task_id}", headers=headers)).status_code == 200
-    statements: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    # The read engine is the engine with options: its statements reach the engine's events.
-    engine = state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        for path in (f"/tasks/{task_id}", "/tasks?limit=50"):
-            statements.clear()
+    for path in (f"/tasks/{task_id}", "/tasks?limit=50"):
+        with executed(state) as statements:
             assert (await client.get(path, headers=headers)).status_code == 200
-            callers = [
-                sql
-                for sql in statements
-                if "auth_session" in sql or "app_password" in sql or "password_hash" in sql
-            ]
-            assert len(callers) == 1, "\n---\n".join(statements)
-            assert "password_hash" not in callers[0]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+        callers = [
+            sql
+            for sql in statements
+            if "auth_session" in sql or "app_password" in sql or "password_hash" in sql
+        ]
+        assert len(callers) == 1, "\n---\n".join(statements)
+        assert "password_hash" not in callers[0]
 
 
 @pytest.mark.parametrize("path", ["/tasks?limit=50", "/tasks/999999"])
@@ -149,23 +158,13 @@ async def test_a_session_reads_one_task_in_one_statement(
     task; another user's task is "not found")."""
     owner, other, admin = await factory.user(), await factory.user(), await factory.admin()
     task_id = await _task(client, owner.bearer)
-    statements: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    engine = state.engine.sync_engine
     answers = {}
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        for name, who in (("owner", owner), ("other", other), ("admin", admin)):
-            statements.clear()
+    for name, who in (("owner", owner), ("other", other), ("admin", admin)):
+        with executed(state) as statements:
             response = await client.get(f"/tasks/{task_id}", headers=who.bearer)
-            answers[name] = (response.status_code, response.json().get("code"))
-            assert len(statements) == 1, "\n---\n".join(statements)
-            assert "auth_session" in statements[0] and "task" in statements[0]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+        answers[name] = (response.status_code, response.json().get("code"))
+        assert len(statements) == 1, "\n---\n".join(statements)
+        assert "auth_session" in statements[0] and "task" in statements[0]
     assert answers == {
         "owner": (200, None),
         "other": (404, "not_found"),
@@ -194,22 +193,12 @@ async def test_an_app_password_reads_one_task_in_one_statement(
         "admin": (await issue(client, admin, ["tasks:write"]))["token"],
         "contacts only": (await issue(client, owner, ["contacts:read"]))["token"],
     }
-    statements: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
     answers = {}
-    engine = state.engine.sync_engine
     for name, token in tokens.items():
         # The first use writes `last_used_at` after the read; the second is the read alone.
         assert (await client.get(f"/tasks/{task_id}", headers=bearer(token))).status_code
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            statements.clear()
+        with executed(state) as statements:
             response = await client.get(f"/tasks/{task_id}", headers=bearer(token))
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         answers[name] = (response.status_code, response.json().get("code"))
         assert len(statements) == 1, "\n---\n".join(statements)
         assert "app_password" in statements[0] and "task" in statements[0]
@@ -230,3 +219,72 @@ async def test_an_app_password_reads_one_task_in_one_statement(
         await session.commit()
     response = await client.get(f"/tasks/{task_id}", headers=bearer(tokens["owner"]))
     assert (response.status_code, response.json()["code"]) == (401, "inactive_user")
+
+
+async def test_a_session_lists_its_tasks_in_one_statement(
+    client: httpx.AsyncClient, factory: Factory, state: AppState
+) -> None:
+    """A login session's page of its own tasks is one statement: the rows, the count of all
+    matches and the session's check. A page with no row says nothing of the session, so the
+    session is then confirmed on its own: revoked or inactive is still a 401."""
+    user = await factory.user()
+    for day in ("2026-03-01", "2026-03-02", "2026-03-03"):
+        await _task(client, user.bearer, due_date=day)
+    shapes = ("limit=2", "limit=2&offset=1", "status=new&due_after=2026-03-02&sort=-due_date")
+    for query in shapes:
+        with executed(state) as statements:
+            response = await client.get(f"/tasks?{query}", headers=user.bearer)
+        assert response.status_code == 200, response.text
+        assert len(statements) == 1, "\n---\n".join(statements)
+        assert "auth_session" in statements[0] and "count" in statements[0].lower()
+    with executed(state) as statements:
+        past_the_end = await client.get("/tasks?offset=10", headers=user.bearer)
+    assert (past_the_end.json(), past_the_end.headers["x-total-count"]) == ([], "3")
+    assert len(statements) == 4  # the page, then the session, the count and the page
+    async with state.write_sessions() as session:
+        await session.execute(update(User).where(User.id == user.id).values(is_active=False))
+        await session.commit()
+    for query in ("limit=2", "offset=10"):
+        response = await client.get(f"/tasks?{query}", headers=user.bearer)
+        assert (response.status_code, response.json()["code"]) == (401, "inactive_user")
+    other = await factory.user()
+    async with state.write_sessions() as session:
+        await end_all_sessions(session, other.user, CLIENT)
+        await session.commit()
+    empty = await client.get("/tasks", headers=other.bearer)
+    assert (empty.status_code, empty.json()["code"]) == (401, "invalid_token")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "limit=2",
+        "limit=2&offset=2",
+        "limit=1&offset=4",
+        "status=new",
+        "status=done&sort=title",
+        "due_before=2026-03-02&sort=-due_date",
+        "due_after=2026-03-02&due_before=2026-03-03&sort=due_date,-title&limit=1",
+        "sort=-created_at&limit=2&offset=1",
+        "sort=status,-id&limit=3&offset=1",
+    ],
+)
+async def test_one_statement_lists_what_the_general_path_lists(
+    client: httpx.AsyncClient, factory: Factory, query: str
+) -> None:
+    """The session's one-statement page and the general path (Basic: authenticate, count,
+    then the page) answer the same bodies and paging headers for every shape of filters."""
+    user = await factory.user()
+    for n, (day, status) in enumerate(
+        [("2026-03-01", "new"), ("2026-03-02", "done"), (None, "new"), ("2026-03-03", "new"),
+         ("2026-03-02", "in_progress")]
+    ):  # fmt: skip
+        await _task(client, user.bearer, title=f"Task {n % 3}", due_date=day, status=status)
+    by_session = await client.get(f"/tasks?{query}", headers=user.bearer)
+    by_password = await client.get(f"/tasks?{query}", headers=user.basic)
+    assert by_session.status_code == by_password.status_code == 200
+    assert by_session.content == by_password.content
+    for header in ("x-total-count", "link", "x-next-cursor"):
+        assert by_session.headers.get(header) == by_password.headers.get(header), header
+    assert by_session.json(), query

@@ -24,6 +24,7 @@ from homebase.api.etag import (
 )
 from homebase.api.paging import set_listing_headers
 from homebase.api.responses import RowJson, errors
+from homebase.core.security import SessionClaim
 from homebase.models import User
 from homebase.schemas.task import (
     TaskCreate,
@@ -60,9 +61,13 @@ async def list_tasks(
     """The caller's tasks, filtered, sorted and paged by `offset` or `cursor` (admins: another
     owner's with `user_id`)."""
     async with reading(request) as reader:
-        caller = await confirm(request, reader, who)
-        result = await task_service.list_tasks(reader, caller, filters, page)
-    response = _TASK_JSON.many(result.items)
+        result = None
+        if isinstance(who, SessionClaim):
+            result = await task_service.list_own_tasks(reader, who, filters, page)
+        if result is None:
+            caller = await confirm(request, reader, who)
+            result = await task_service.list_tasks(reader, caller, filters, page)
+    response = _TASK_JSON.leading(result.items)
     set_listing_headers(request, response, page, result)
     return response
 
