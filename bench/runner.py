@@ -195,6 +195,8 @@ class Bench:
                 ("floor", "bench.reference.floor:app", [
                     (Row("floor.task_by_id", "stack floor: Bearer GET /tasks/{id}", backend),
                      reads),
+                    (Row("floor.task_list", "stack floor: Bearer GET /tasks?limit=50", backend,
+                         baseline="ref.task_list"), listing),
                 ]),
             ]  # fmt: skip
             for name, app, rows in servers:

@@ -1,8 +1,8 @@
-"""The floor of this stack for an authenticated read of one row: FastAPI, SQLAlchemy Core on
-an async engine, PyJWT and orjson, with nothing but what a Bearer read by id needs — the
-token's signature (each token decoded once, as Homebase does), one statement scoped to its
-owner, the row as JSON. One `async def` route, no middleware, no dependency, no validation
-beyond the path's int. It serves the reference app's database and tokens
+"""The floor of this stack for an authenticated read of one row, and of a page of 50: FastAPI,
+SQLAlchemy Core on an async engine, PyJWT and orjson, with nothing but what a Bearer read
+needs — the token's signature (each token decoded once, as Homebase does), one statement
+scoped to its owner, the rows as JSON. `async def` routes, no middleware, no dependency, no
+validation beyond the path's int. It serves the reference app's database and tokens
 (`REF_DATABASE_URL`), on the drivers Homebase uses (its inline SQLite driver, asyncpg).
 
 Homebase does more on every such read: the login session's revocation and the user's
@@ -45,6 +45,8 @@ def make_engine(url: str) -> AsyncEngine:
 engine = make_engine(DATABASE_URL)
 tasks = Task.__table__
 BY_ID = select(tasks).where(tasks.c.id == bindparam("id"), tasks.c.owner_id == bindparam("owner"))
+# The reference's page: the owner's first 50 by id, nothing counted.
+PAGE = select(tasks).where(tasks.c.owner_id == bindparam("owner")).order_by(tasks.c.id).limit(50)
 _owners: dict[str, tuple[int, float]] = {}
 
 app = FastAPI()
@@ -76,3 +78,13 @@ async def read_task(task_id: int, request: Request) -> Response:
     if row is None:
         return Response(status_code=404)
     return Response(orjson.dumps(row._asdict()), media_type="application/json")
+
+
+@app.get("/tasks")
+async def read_tasks(request: Request) -> Response:
+    owner = owner_of(request)
+    if owner is None:
+        return Response(status_code=401)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(PAGE, {"owner": owner})).all()
+    return Response(orjson.dumps([row._asdict() for row in rows]), media_type="application/json")
