@@ -157,12 +157,9 @@ class RowJson:
     def one(self, row: Row[Any], headers: Mapping[str, str] | None = None) -> Response:
         return json_response(self.item(row), headers)
 
-    def many(self, rows: Iterable[Row[Any]], headers: Mapping[str, str] | None = None) -> Response:
-        return json_response([self.item(row) for row in rows], headers)
-
     def leading(self, rows: Iterable[Row[Any]]) -> Response:
-        """`many` for rows whose leading columns are the schema's fields in its order (the
-        columns after them are ignored): no lookup by name."""
+        """The JSON array of rows whose leading columns are the schema's fields in its order
+        (the columns after them are ignored): no lookup by name."""
         fields = self.fields
         return json_response([dict(zip(fields, row, strict=False)) for row in rows])
 
