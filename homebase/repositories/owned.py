@@ -14,11 +14,11 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import Row, Select, and_, bindparam, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from homebase.core.errors import InactiveUser, InvalidToken, NotFound
+from homebase.core.errors import NotFound
 from homebase.core.preconditions import Versioned
 from homebase.core.security import SessionClaim
 from homebase.models import AppPassword, User
-from homebase.repositories.users import with_open_session
+from homebase.repositories.users import check_open, with_open_session
 
 M = TypeVar("M", bound=Versioned)
 
@@ -109,10 +109,8 @@ class OwnedRepository(Generic[M]):
         reads whether its user is active and an admin (an admin sees every row)."""
         params = claim.params(now) | {"id": row_id}
         row: Row[Any] | None = (await reader.execute(self._session_row_by_id, params)).first()
-        if row is None:
-            raise InvalidToken()
-        if not row.reader_is_active:
-            raise InactiveUser()
+        check_open(None if row is None else row.reader_is_active)
+        assert row is not None  # checked: None is an InvalidToken
         if row.id is None:
             raise NotFound(self.not_found)
         return row

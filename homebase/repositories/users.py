@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from homebase.core.errors import InactiveUser, InvalidToken
 from homebase.models import AuthSession, User
 
 _USER_EXISTS = select(User.id).where(User.id == bindparam("id"))
@@ -25,6 +26,16 @@ def with_open_session(query: Select[Any]) -> Select[Any]:
         _session.revoked_at.is_(None),
         _session.expires_at > bindparam("now"),
     )
+
+
+def check_open(is_active: bool | None) -> None:
+    """The verdict on a user read through `with_open_session`: None (no row, or NULL where the
+    check is a column of another statement) is a session revoked, ended or not the user's,
+    401 `invalid_token`; a user no longer active is 401 `inactive_user`."""
+    if is_active is None:
+        raise InvalidToken()
+    if not is_active:
+        raise InactiveUser()
 
 
 # Core, built once: the hot path of every Bearer read binds three values, and no ORM

@@ -30,7 +30,6 @@ from homebase.core.errors import (
     Forbidden,
     InactiveUser,
     InvalidCredentials,
-    InvalidToken,
     MfaBasicRefused,
     NotFound,
     PasswordsMismatch,
@@ -43,7 +42,7 @@ from homebase.core.security import AppPasswordClaim, PasswordHasher, SessionClai
 from homebase.db.base import utcnow
 from homebase.db.session import session_scope
 from homebase.models import User
-from homebase.repositories.users import open_session_user
+from homebase.repositories.users import check_open, open_session_user
 from homebase.schemas.auth import TokenPair
 from homebase.schemas.user import PasswordChange, UserCreate
 from homebase.services import app_passwords, audit, email_verification, mfa, mfa_login, users
@@ -179,10 +178,8 @@ class Accounts:
             owner, grant = await app_passwords.confirm_caller(reader, claim)
             return Caller(owner.id, owner.is_admin, None, grant)
         row = await open_session_user(reader, claim.user_id, claim.session_id, utcnow())
-        if row is None:
-            raise InvalidToken()
-        if not row.is_active:
-            raise InactiveUser()
+        check_open(None if row is None else row.is_active)
+        assert row is not None  # checked: None is an InvalidToken
         return Caller(row.id, row.is_admin, claim.session_id)
 
     async def _app_password(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homebase.core.errors import InactiveUser, InvalidToken, NotFound, RefreshTokenReused
+from homebase.core.errors import InvalidToken, NotFound, RefreshTokenReused
 from homebase.core.security import (
     TokenCodec,
     hash_token,
@@ -16,7 +16,7 @@ from homebase.core.security import (
 )
 from homebase.db.base import utcnow
 from homebase.models import AuthSession, RefreshToken, User
-from homebase.repositories.users import with_open_session
+from homebase.repositories.users import check_open, with_open_session
 from homebase.schemas.auth import SessionPublic, TokenPair
 from homebase.services import audit
 from homebase.services.audit import ClientInfo
@@ -207,8 +207,6 @@ async def user_for_access_token(
         {"user_id": claims.user_id, "session_id": claims.session_id, "now": utcnow()},
     )
     user = result.scalar_one_or_none()
-    if user is None:
-        raise InvalidToken()
-    if not user.is_active:
-        raise InactiveUser()
+    check_open(None if user is None else user.is_active)
+    assert user is not None  # checked: None is an InvalidToken
     return user, claims.session_id

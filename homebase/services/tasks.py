@@ -9,7 +9,6 @@ from sqlalchemy import Integer, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, fingerprint
-from homebase.core.errors import InactiveUser, InvalidToken
 from homebase.core.preconditions import TagList
 from homebase.core.security import AppPasswordClaim, SessionClaim
 from homebase.db.base import utcnow
@@ -18,7 +17,7 @@ from homebase.db.session import LONG_READ
 from homebase.models import Task, TaskStatus, User
 from homebase.repositories.owned import Actor
 from homebase.repositories.tasks import LISTED, filtered_query, matching, sort_keys, tasks
-from homebase.repositories.users import with_open_session
+from homebase.repositories.users import check_open, with_open_session
 from homebase.schemas.task import TaskCreate, TaskFilters, TaskReplace, TaskUpdate
 from homebase.services import app_passwords
 from homebase.services.interchange.task_calendars import mapped_of, rewrite_ical
@@ -80,10 +79,7 @@ async def list_own_tasks(
     rows = list(await reader.execute(statement, params))
     if not rows:
         return None
-    if rows[0].reader_is_active is None:
-        raise InvalidToken()
-    if not rows[0].reader_is_active:
-        raise InactiveUser()
+    check_open(rows[0].reader_is_active)
     return offset_result(rows, rows[0].homebase_total, listing(filters), page)
 
 
