@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import event
 
+from homebase.app_state import AppState
 from homebase.core.config import Settings
 
 PG_ADMIN_DSN = os.environ.get("HOMEBASE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -63,3 +67,20 @@ async def drop_pg_database(name: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@contextmanager
+def executed(state: AppState) -> Iterator[list[str]]:
+    """The SQL the app runs while the block runs (the read engine is the engine with
+    options: its statements reach the engine's events)."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engine = state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from homebase.app_state import AppState
 from tests.factories import Factory, UserHandle
+from tests.support import executed
 
 IVAN = {"first_name": "Иван", "last_name": "Петров", "email": "Ivan.Petrov@Example.com"}
 
@@ -199,29 +199,20 @@ async def test_search_pages_count_every_match_in_the_page_query(
     for first, last in [("Anna", "Zeiss"), ("Hanna", "Byron"), ("Ann", "Ames"), ("Bo", "Lind")]:
         await add(client, user, first_name=first, last_name=last, email=f"{first}@example.com")
     await add(client, other, first_name="Anne", last_name="Other")
-    statements: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
     pages = {}
-    event.listen(state.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        for offset in (0, 2, 3, 9):
-            statements.clear()
+    for offset in (0, 2, 3, 9):
+        with executed(state) as statements:
             response = await client.get(
                 f"/contacts?q=ann&limit=2&offset={offset}", headers=user.bearer
             )
-            assert response.status_code == 200, response.text
-            assert response.headers["X-Total-Count"] == "3"
-            pages[offset] = [c["last_name"] for c in response.json()]
-            counts = [sql.lower() for sql in statements if "count(" in sql.lower()]
-            windowed = [sql for sql in counts if "over ()" in sql]
-            # Past the last match no row carries the count: it is counted on its own.
-            assert len(windowed) == 1, statements
-            assert len(counts) - 1 == (0 if pages[offset] else 1), statements
-    finally:
-        event.remove(state.engine.sync_engine, "before_cursor_execute", record)
+        assert response.status_code == 200, response.text
+        assert response.headers["X-Total-Count"] == "3"
+        pages[offset] = [c["last_name"] for c in response.json()]
+        counts = [sql.lower() for sql in statements if "count(" in sql.lower()]
+        windowed = [sql for sql in counts if "over ()" in sql]
+        # Past the last match no row carries the count: it is counted on its own.
+        assert len(windowed) == 1, statements
+        assert len(counts) - 1 == (0 if pages[offset] else 1), statements
     assert pages == {0: ["Ames", "Byron"], 2: ["Zeiss"], 3: [], 9: []}
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from homebase.app_state import AppState
 from homebase.models import User
@@ -17,25 +14,9 @@ from homebase.services.audit import ClientInfo
 from homebase.services.auth import end_all_sessions
 from tests.api.app_password_support import bearer, issue
 from tests.factories import Factory
+from tests.support import executed
 
 CLIENT = ClientInfo(ip="198.51.100.9", user_agent="test")
-
-
-@contextmanager
-def executed(state: AppState) -> Iterator[list[str]]:
-    """The SQL the app runs while the block runs (the read engine is the engine with
-    options: its statements reach the engine's events)."""
-    statements: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    engine = state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _task(client: httpx.AsyncClient, headers: dict[str, str], **fields: object) -> int:
