@@ -114,18 +114,26 @@ def _in_window(owner_id: int, today: date, days: int) -> Select[Contact]:
     return select(Contact).where(Contact.user_id == owner_id, in_window)
 
 
-def soonest_first(today: date) -> tuple[ColumnElement[Any], ...]:
+def soonest_first(today: date, days: int) -> tuple[ColumnElement[Any], ...]:
+    """Soonest first, then by name. Within one key range that holds no folded 29 February the
+    order is the birthday index's own (key, names, id), so a page is read off the index in
+    order; a window over the year end, or over a folded 28/29 February, sorts its keys."""
     key = Contact.birthday_key.expression
+    names = (Contact.last_name.expression, Contact.first_name.expression, Contact.id.expression)
+    ranges = key_ranges(today, days)
+    wrapping = len(ranges) > 1 or ranges[0] != (birthday_key(today), ranges[0][1])
+    folding = feb_29_folds(today) and any(low <= FEB_28 <= high for low, high in ranges)
+    if not wrapping and not folding:
+        return (key, *names)
     # Keys before today's come after the year end; one 29 February key may share 28 February.
     wraps = case((key >= birthday_key(today), 0), else_=1)
-    day = case((key == FEB_29, FEB_28), else_=key) if feb_29_folds(today) else key
-    names = (Contact.last_name.expression, Contact.first_name.expression, Contact.id.expression)
+    day = case((key == FEB_29, FEB_28), else_=key) if folding else key
     return (wraps, day, *names)
 
 
 def upcoming_query(owner_id: int, today: date, days: int) -> Select[Contact]:
     """The owner's contacts celebrating in today … today+days: soonest first, then by name."""
-    return _in_window(owner_id, today, days).order_by(*soonest_first(today))
+    return _in_window(owner_id, today, days).order_by(*soonest_first(today, days))
 
 
 async def upcoming(
@@ -142,7 +150,7 @@ async def upcoming(
     if not 0 <= days <= MAX_DAYS:
         raise FieldError("days", "days_out_of_range", max=MAX_DAYS)
     today = today or today_in(tz)
-    query, ordering = _in_window(owner.id, today, days), soonest_first(today)
+    query, ordering = _in_window(owner.id, today, days), soonest_first(today, days)
     # Every contact in the window is sorted: the ids come from the birthday index alone.
     rows, total = await offset_page(session, query, ordering, limit, offset, Contact.id.expression)
     items = []

@@ -170,10 +170,13 @@ async def test_an_upcoming_birthdays_page_is_sorted_from_the_birthday_index_alon
     keys, so the ids are sorted from an index-only scan and only the page's rows are read."""
     today = date(2027, 5, 10)
     query = upcoming_query(1, today, 7).order_by(None)
-    page = page_by_keys(query, soonest_first(today), 50, 0, Contact.id.expression)
+    page = page_by_keys(query, soonest_first(today, 7), 50, 0, Contact.id.expression)
     explained = await plan(crowded, page)
     assert f"Index Only Scan using {BIRTHDAY_INDEX} " in explained, explained
     assert "Seq Scan" not in explained, explained
+    # In index order: the only sort is of the page's 50 rows, none under the LIMIT.
+    limit_and_below = explained[explained.index("->  Limit") :]
+    assert "Sort" not in limit_and_below, explained
     expected = (await crowded.execute(upcoming_query(1, today, 7).limit(50))).all()
     assert len(expected) == 50
     assert (await crowded.execute(page)).all() == expected

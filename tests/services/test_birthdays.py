@@ -245,6 +245,35 @@ async def test_a_full_year_lists_everyone_with_a_birthday_once_soonest_first(
     assert [name for name, *_ in page] == ["Feb"] and total == 3
 
 
+async def test_every_window_is_soonest_first_then_by_name(
+    state: AppState, factory: Factory
+) -> None:
+    """Two contacts on every month-day, the later name written first: whichever order the query
+    takes (the index's own, or the sorted one over the year end and a folded 29 February), the
+    page is what sorting by next celebration, then name, gives."""
+    owner = (await factory.user()).user
+    born = {}
+    for birthday in ALL_BIRTHDAYS:
+        born[f"Z{birthday:%m%d}"] = birthday
+        born[f"A{birthday:%m%d}"] = birthday
+    await _contacts(state, owner, born)
+    edges = [date(2027, 2, 20), date(2027, 2, 28), date(2027, 12, 26), date(2028, 2, 22)]
+    todays = [*edges, *(date(2027, 1, 3) + timedelta(days=n) for n in range(0, 731, 61))]
+    for today in todays:
+        for days in (7, 45, 366):
+            items, total = await _upcoming(state, owner, today, days, limit=100)
+            end = today + timedelta(days=days)
+            due = sorted(
+                (next_birthday(birthday, today), name)
+                for name, birthday in born.items()
+                if next_birthday(birthday, today) <= end
+            )
+            assert [(name, when) for name, when, _ in items] == [
+                (name, when) for when, name in due[:100]
+            ], (today, days)
+            assert total == len(due)
+
+
 @pytest.mark.parametrize("days", [-1, 367])
 async def test_days_out_of_range_is_a_field_error(
     state: AppState, factory: Factory, days: int
