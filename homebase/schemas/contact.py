@@ -171,9 +171,17 @@ class ContactPublic(BaseModel):
     def _yearless_birthday(cls, data: Any) -> Any:
         """A contact with a birthday key but no date has a year-less birthday."""
         if isinstance(data, Contact) and data.birthday is None and data.birthday_key:
-            fields = {name: getattr(data, name) for name in cls.model_fields if name != "birthday"}
-            return {**fields, "birthday": yearless_text(data.birthday_key)}
+            return public_fields(data)
         return data
+
+
+def public_fields(contact: Contact) -> dict[str, Any]:
+    """`ContactPublic`'s fields of `contact`, as they are (JSON-ready for orjson): a birthday
+    key without a date is the year-less `--MM-DD`."""
+    fields = {name: getattr(contact, name) for name in ContactPublic.model_fields}
+    if contact.birthday is None and contact.birthday_key:
+        fields["birthday"] = yearless_text(contact.birthday_key)
+    return fields
 
 
 class ContactBirthday(ContactPublic):
