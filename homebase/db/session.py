@@ -127,7 +127,9 @@ def _sqlite_engine(url: URL, *, migrations: bool = False, **options: Any) -> Asy
 def create_engine(settings: Settings) -> AsyncEngine:
     url = async_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, pool_size=settings.db_pool_size, max_overflow=10)
+        # The same 20 connections at most, all kept: a SQLite connection costs no server, and
+        # an overflow one is opened and closed again for each request of a burst.
+        return _sqlite_engine(url, pool_size=settings.db_pool_size + 10, max_overflow=0)
     url, connect_args = postgres_connection(url, settings)
     engine = create_async_engine(
         url,

@@ -1,12 +1,16 @@
-"""A pooled PostgreSQL connection that died while idle is replaced, not handed to a request."""
+"""A pooled PostgreSQL connection that died while idle is replaced, not handed to a request;
+SQLite keeps what a burst opened."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
+from homebase.db.session import create_engine
 from homebase.main import create_app, start
 from tests.support import PG_ADMIN_DSN, create_pg_database, drop_pg_database, make_settings
 
@@ -37,3 +41,23 @@ async def test_connection_killed_while_idle_is_replaced() -> None:
     finally:
         await state.close()
         await drop_pg_database(name)
+
+
+async def test_sqlite_keeps_the_connections_a_burst_opened(tmp_path: Path) -> None:
+    """On SQLite every connection a burst opened is kept for the next one (20 at most per
+    worker, as on PostgreSQL), not closed on return and opened again."""
+    engine = create_engine(make_settings(f"sqlite:///{tmp_path / 'pool.db'}"))
+    try:
+        held = [await engine.connect() for _ in range(15)]
+        for connection in held:
+            await connection.close()
+        assert engine.pool.checkedin() == 15  # type: ignore[attr-defined]
+        more = [await engine.connect() for _ in range(20)]
+        assert engine.pool.checkedout() == 20  # type: ignore[attr-defined]
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.5):
+                await engine.connect()
+        for connection in more:
+            await connection.close()
+    finally:
+        await engine.dispose()
