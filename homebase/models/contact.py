@@ -35,9 +35,11 @@ class Contact(TimestampMixin, Base):
         Index(None, "user_id", "birthday_key", "last_name", "first_name", "id"),
         Index(None, "user_id", "created_at"),
         Index(None, "user_id", "last_name", "first_name", "id"),
-        # Substring search (`LIKE '%…%'`) served by trigrams; SQLite has no such index.
+        # An owner's substring search (`LIKE '%…%'`) served by trigrams, the owner inside the
+        # same GIN index (btree_gin, migration 0011); SQLite has no such index.
         Index(
-            "ix_contact_search_text_trgm",
+            "ix_contact_user_id_search_text_trgm",
+            "user_id",
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
@@ -73,12 +75,14 @@ class Contact(TimestampMixin, Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
 
-# `create_all` builds the trigram index right after the table; the operator class must exist
-# by then. pg_trgm is a trusted extension: a superuser or the database owner may create it.
-event.listen(
-    Contact.__table__,
-    "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(  # type: ignore[no-untyped-call]
-        dialect="postgresql"
-    ),
-)
+# `create_all` builds the trigram index right after the table; the operator classes must
+# exist by then. pg_trgm and btree_gin are trusted extensions: a superuser or the database
+# owner may create them.
+for _extension in ("pg_trgm", "btree_gin"):
+    event.listen(
+        Contact.__table__,
+        "before_create",
+        DDL(f"CREATE EXTENSION IF NOT EXISTS {_extension}").execute_if(  # type: ignore[no-untyped-call]
+            dialect="postgresql"
+        ),
+    )

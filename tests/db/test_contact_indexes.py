@@ -25,7 +25,8 @@ from homebase.services.paging import page_by_keys
 from tests.support import BACKENDS, create_pg_database, drop_pg_database, make_settings
 
 CONTACTS = 100_000
-TRIGRAM_INDEX = "ix_contact_search_text_trgm"
+SMALL_OWNERS = 300
+TRIGRAM_INDEX = "ix_contact_user_id_search_text_trgm"
 BIRTHDAY_INDEX = "ix_contact_user_id_birthday_key_last_name_first_name_id"
 NAME_INDEX = "ix_contact_user_id_last_name_first_name_id"
 
@@ -45,7 +46,8 @@ FROM generate_series(1, :count) AS g,
 
 @pytest.fixture(scope="module", params=[b for b in BACKENDS if b == "postgresql"])
 async def crowded(request: pytest.FixtureRequest) -> AsyncIterator[AsyncConnection]:
-    """A migrated PostgreSQL database: user 1 with 100,000 contacts, user 2 with 1,000."""
+    """A migrated PostgreSQL database: user 1 with 100,000 contacts, user 2 with 1,000, and
+    300 more with 50 each."""
     name, url = await create_pg_database()
     engine = create_async_engine(async_url(url), poolclass=NullPool)
     try:
@@ -59,6 +61,18 @@ async def crowded(request: pytest.FixtureRequest) -> AsyncIterator[AsyncConnecti
             )
             await connection.execute(text(INSERT), {"user_id": 1, "count": CONTACTS})
             await connection.execute(text(INSERT), {"user_id": 2, "count": 1_000})
+            # Many small address books beside them, as a real database has: a plan made
+            # without knowing the owner then expects a few hundred contacts for any owner.
+            await connection.execute(
+                text(
+                    'INSERT INTO "user" (id, name, email, password_hash) '
+                    "SELECT u, 'u' || u, 'u' || u || '@example.com', 'x' "
+                    "FROM generate_series(3, :last) AS u"
+                ),
+                {"last": SMALL_OWNERS + 2},
+            )
+            for owner in range(3, SMALL_OWNERS + 3):
+                await connection.execute(text(INSERT), {"user_id": owner, "count": 50})
             await connection.commit()
         # Statistics and a visibility map, as a settled database has (VACUUM runs outside a
         # transaction; a test that rolls its own settings back cannot take them with it).
@@ -129,6 +143,35 @@ async def test_search_uses_the_trigram_index_whatever_the_estimates(
         await crowded.rollback()
     assert uses(TRIGRAM_INDEX, explained), explained
     assert NAME_INDEX not in explained, explained
+
+
+async def test_a_cached_generic_plan_searches_one_owner_in_the_trigram_index(
+    crowded: AsyncConnection,
+) -> None:
+    """asyncpg prepares a statement once per connection, and PostgreSQL may then keep a
+    generic plan, made without the owner or the fragment. That plan, too, finds the owner's
+    matches in the one GIN index that holds both, not by intersecting the trigram index with a
+    bitmap of all the owner's rows."""
+    query = counted(list_query(1, ContactFilters(q="иван4242")))
+    compiled = query.compile(dialect=crowded.dialect)
+    values = ", ".join(
+        f"'{value}'" if isinstance(value, str) else str(value)
+        for value in (compiled.params[name] for name in compiled.positiontup or ())
+    )
+    await crowded.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    try:
+        await crowded.execute(text(f"PREPARE owner_search AS {compiled}"))
+        rows = await crowded.execute(text(f"EXPLAIN EXECUTE owner_search({values})"))
+        explained = "\n".join(row[0] for row in rows)
+        found = (await crowded.execute(text(f"EXECUTE owner_search({values})"))).scalar_one()
+    finally:
+        await crowded.rollback()
+        await crowded.execute(text("DEALLOCATE ALL"))
+    assert "$" in explained, explained  # the generic plan, with its parameters
+    assert uses(TRIGRAM_INDEX, explained), explained
+    assert "BitmapAnd" not in explained, explained
+    assert "Seq Scan" not in explained, explained
+    assert found == (await crowded.execute(query)).scalar_one() == 11  # 4242, 42420…42429
 
 
 async def test_a_deep_offset_page_skips_rows_in_the_name_index_alone(
