@@ -102,11 +102,12 @@ def card_row(index: int, card: vcard.Card, today: date) -> CardRow | ItemError:
 
 
 def prepare(body: str, today: date) -> tuple[list[CardRow], list[ItemError]]:
-    parsed = vcard.parse_cards(body)
+    """The rows of a body's cards, each card parsed and turned into its row before the next
+    (the parsed cards of a large import are never all held at once)."""
     rows: list[CardRow] = []
-    errors = list(parsed.errors)
-    for index, card in parsed.cards:
-        outcome = card_row(index, card, today)
+    errors: list[ItemError] = []
+    for index, card in vcard.iter_cards(body):
+        outcome = card if isinstance(card, ItemError) else card_row(index, card, today)
         if isinstance(outcome, ItemError):
             errors.append(outcome)
         else:

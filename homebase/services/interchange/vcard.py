@@ -8,7 +8,7 @@ byte-identical (line breaks are normalised to CRLF).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -170,37 +170,52 @@ class ParsedCards:
 def parse_cards(body: str) -> ParsedCards:
     """Every `BEGIN:VCARD … END:VCARD` of a body; a bad card becomes an ItemError."""
     result = ParsedCards(cards=[], errors=[])
+    for index, outcome in iter_cards(body):
+        if isinstance(outcome, ItemError):
+            result.errors.append(outcome)
+        else:
+            result.cards.append((index, outcome))
+    return result
+
+
+def iter_cards(body: str) -> Iterator[tuple[int, Card | ItemError]]:
+    """`parse_cards` one card at a time, in file order: an import of thousands of cards never
+    holds more than one card's lines and properties at once."""
     seen: set[str] = set()
     for index, lines in enumerate(_split_cards(body)):
         outcome = _card(index, lines)
         if isinstance(outcome, Card) and outcome.uid in seen:
             outcome = ItemError(index, outcome.uid, "duplicate_uid")
-        if isinstance(outcome, ItemError):
-            result.errors.append(outcome)
-        else:
+        if isinstance(outcome, Card):
             seen.add(outcome.uid)
-            result.cards.append((index, outcome))
-    return result
+        yield index, outcome
 
 
-def _split_cards(body: str) -> list[list[str] | None]:
+def _split_cards(body: str) -> Iterator[list[str] | None]:
     """The physical lines inside each card; None for a card that never ends."""
-    cards: list[list[str] | None] = []
     current: list[str] | None = None
-    for line in _LINE_BREAK.split(body):
+    for line in _lines(body):
         marker = line.strip().upper()
         if marker == "BEGIN:VCARD":
             if current is not None:
-                cards.append(None)
+                yield None
             current = []
         elif marker == "END:VCARD" and current is not None:
-            cards.append(current)
+            yield current
             current = None
         elif current is not None:
             current.append(line)
     if current is not None:
-        cards.append(None)
-    return cards
+        yield None
+
+
+def _lines(body: str) -> Iterator[str]:
+    """`_LINE_BREAK.split(body)`, one line at a time."""
+    start = 0
+    for line_break in _LINE_BREAK.finditer(body):
+        yield body[start : line_break.start()]
+        start = line_break.end()
+    yield body[start:]
 
 
 def _card(index: int, lines: list[str] | None) -> Card | ItemError:

@@ -3,6 +3,7 @@ what Homebase writes, against an independent parser (vobject)."""
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import date
 
 import pytest
@@ -258,3 +259,21 @@ def test_independent_parser_reads_every_fixture_card_we_store() -> None:
             parsed = independent(card.text())
             assert len(parsed) == 1
             assert parsed[0].uid.value == card.uid
+
+
+def test_an_import_is_prepared_one_card_at_a_time() -> None:
+    """A large import never holds every parsed card at once: preparing 2,000 cards peaks
+    near the rows it keeps (the parsed lines and properties of all of them held together
+    took five times as much)."""
+    from bench.interchange import vcards
+    from homebase.services.interchange.contact_import import prepare
+
+    body = vcards(2_000, 3).decode()
+    tracemalloc.start()
+    try:
+        rows, errors = prepare(body, date(2026, 1, 1))
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (len(rows), errors) == (2_000, [])
+    assert peak < 2 * kept, (peak, kept)
