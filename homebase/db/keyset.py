@@ -13,8 +13,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_, tuple_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from homebase.core.cursor import CursorValue, KeyType
+
+
+class unindexed_on_postgresql(FunctionElement[Any]):
+    """A text column sorted in the same order, but in a form no PostgreSQL index provides:
+    `column || ''`. Elsewhere it is the column itself, which an index may serve.
+
+    PostgreSQL, given a LIMIT, may walk an index in the ORDER BY's order hoping to stop early,
+    and filter as it goes; this makes it find the matches first (by another index) and sort
+    them. SQLite has no other index to find them: the column's own index order is the cheap way
+    there (no sort at all), so it keeps it (docs/performance.md, round 6)."""
+
+    name = "unindexed_on_postgresql"
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[str]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed_on_postgresql)
+def _the_column(element: unindexed_on_postgresql, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed_on_postgresql, "postgresql")
+def _appended_nothing(element: unindexed_on_postgresql, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} || '')"
 
 
 @dataclass(frozen=True, slots=True)

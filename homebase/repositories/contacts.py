@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homebase.core.cursor import KeyType
-from homebase.db.keyset import SortKey, order_by
+from homebase.db.keyset import SortKey, order_by, unindexed_on_postgresql
 from homebase.models import Contact
 from homebase.models.contact import SEARCH_SEPARATOR
 from homebase.repositories.owned import OwnedRepository
@@ -31,12 +31,13 @@ NAME_ORDER = (
     SortKey(Contact.first_name.expression, attrgetter("first_name"), KeyType("str")),
     SortKey(Contact.id.expression, attrgetter("id"), KeyType("int")),
 )
-# The same order for a search, sorted as `last_name || ''`, which no index provides. Ordered by
-# the plain column, PostgreSQL may walk the name index hoping the LIMIT stops it early, and at
-# a large owner with few matches it reads every contact (0.4 s at a million); with this it must
-# find the matches first, and the trigram index is how it finds them.
+# The same order for a search, sorted on PostgreSQL as `last_name || ''`, which no index
+# provides. Ordered by the plain column, PostgreSQL may walk the name index hoping the LIMIT stops
+# it early, and at a large owner with few matches it reads every contact (0.4 s at a million);
+# with this it must find the matches first, and the trigram index is how it finds them. SQLite
+# has no trigram index: it keeps the name index's order (see `unindexed_on_postgresql`).
 SEARCH_ORDER = (
-    replace(NAME_ORDER[0], sort_expression=Contact.last_name.expression.concat("")),
+    replace(NAME_ORDER[0], sort_expression=unindexed_on_postgresql(Contact.last_name.expression)),
     *NAME_ORDER[1:],
 )
 

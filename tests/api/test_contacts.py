@@ -192,8 +192,9 @@ async def test_list_shows_own_contacts_by_name_with_paging(
 async def test_search_pages_count_every_match_in_the_page_query(
     client: httpx.AsyncClient, factory: Factory, state: AppState
 ) -> None:
-    """A search's offset page counts its matches in the query that reads the page (one pass
-    over the matches), on every page and past the last one; another owner's matches are not
+    """On PostgreSQL a search's offset page counts its matches in the query that reads the
+    page (one pass over the matches); SQLite, which reads the page in its index's order, counts
+    them apart. On every page and past the last one; another owner's matches are not
     counted."""
     user, other = await factory.user(), await factory.user()
     for first, last in [("Anna", "Zeiss"), ("Hanna", "Byron"), ("Ann", "Ames"), ("Bo", "Lind")]:
@@ -210,9 +211,12 @@ async def test_search_pages_count_every_match_in_the_page_query(
         pages[offset] = [c["last_name"] for c in response.json()]
         counts = [sql.lower() for sql in statements if "count(" in sql.lower()]
         windowed = [sql for sql in counts if "over ()" in sql]
-        # Past the last match no row carries the count: it is counted on its own.
-        assert len(windowed) == 1, statements
-        assert len(counts) - 1 == (0 if pages[offset] else 1), statements
+        if state.engine.dialect.name == "postgresql":
+            # Past the last match no row carries the count: it is counted on its own.
+            assert len(windowed) == 1, statements
+            assert len(counts) - 1 == (0 if pages[offset] else 1), statements
+        else:
+            assert (len(windowed), len(counts)) == (0, 1), statements
     assert pages == {0: ["Ames", "Byron"], 2: ["Zeiss"], 3: [], 9: []}
 
 
