@@ -318,23 +318,32 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-async def cursor_page_params(
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size (at most 100)")] = 50,
-    offset: Annotated[
-        int | None, Query(ge=0, le=2**31, description="Items to skip (not with `cursor`)")
-    ] = None,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=CURSOR_MAX_LENGTH,
-            description="Resume after the page this cursor came from (`X-Next-Cursor`, or the "
-            '`rel="next"` link); empty to start a cursor walk. Not with `offset`.',
-        ),
-    ] = None,
-) -> PageRequest:
+# The parameters of offset or cursor paging, shared by `cursor_page_params` and the query
+# models that read them in one step (api/query.py).
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Page size (at most 100)")]
+PageOffset = Annotated[
+    int | None, Query(ge=0, le=2**31, description="Items to skip (not with `cursor`)")
+]
+PageCursor = Annotated[
+    str | None,
+    Query(
+        max_length=CURSOR_MAX_LENGTH,
+        description="Resume after the page this cursor came from (`X-Next-Cursor`, or the "
+        '`rel="next"` link); empty to start a cursor walk. Not with `offset`.',
+    ),
+]
+
+
+def page_request(limit: int, offset: int | None, cursor: str | None) -> PageRequest:
     if cursor is not None and offset is not None:
         raise FieldError("cursor", "cursor_with_offset")
     return PageRequest(limit, offset or 0, cursor)
+
+
+async def cursor_page_params(
+    limit: PageLimit = 50, offset: PageOffset = None, cursor: PageCursor = None
+) -> PageRequest:
+    return page_request(limit, offset, cursor)
 
 
 # Offset or cursor paging, for the listings that support both (see services/paging.py).
