@@ -15,7 +15,7 @@ from fastapi import Depends, Header, Response, status
 
 from homebase.core.preconditions import TagList, Versioned, entity_tag
 
-_MAX_HEADER = 4096
+MAX_HEADER = 4096
 
 
 async def if_match(
@@ -23,7 +23,7 @@ async def if_match(
         str | None,
         Header(
             alias="If-Match",
-            max_length=_MAX_HEADER,
+            max_length=MAX_HEADER,
             description="Apply the change only if the resource still has this ETag (or `*`)",
         ),
     ] = None,
@@ -36,7 +36,7 @@ async def if_none_match(
         str | None,
         Header(
             alias="If-None-Match",
-            max_length=_MAX_HEADER,
+            max_length=MAX_HEADER,
             description="Answer 304 Not Modified if the resource still has this ETag",
         ),
     ] = None,

@@ -1,6 +1,7 @@
-"""`GET /tasks` reads its query in one step (api/query.py) and answers as FastAPI's own reading
-of the same declaration would: the same values, the same 422 errors in the same order, the
-same `cursor_with_offset` refusal. And FastAPI still describes the route, from its twin."""
+"""`GET /tasks` reads its query, and `GET /tasks/{id}` its id and `If-None-Match`, in one step
+(api/query.py), and answer as FastAPI's own reading of the same declarations would: the same
+values, the same 422 errors in the same order, the same `cursor_with_offset` refusal. And
+FastAPI still describes both routes, from their twins."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from homebase.api.deps import CursorPageDep
-from homebase.api.query import page_and_filters
+from homebase.api.deps import CursorPageDep, ResourceId
+from homebase.api.etag import MAX_HEADER, IfNoneMatchDep
+from homebase.api.query import id_and_if_none_match, page_and_filters
 from homebase.core.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from homebase.core.errors import FieldError
+from homebase.core.preconditions import TagList
 from homebase.schemas.task import SEARCH_MAX, TaskFilters
 from tests.factories import Factory
 
@@ -62,6 +65,28 @@ QUERIES = [
 ]
 
 
+def _shown(condition: TagList | None) -> Any:
+    return None if condition is None else [condition.any, sorted(condition.tags)]
+
+
+# (path id, If-None-Match or None)
+READS: list[tuple[str, str | None]] = [
+    ("1", None),
+    ("42", '"abc"'),
+    ("42", 'W/"abc", "def"'),
+    ("42", "*"),
+    ("42", ""),
+    ("0", None),
+    ("-3", None),
+    ("abc", None),
+    ("1.5", None),
+    ("99999999999999999999", None),
+    ("42", '"' + "x" * MAX_HEADER + '"'),
+    ("0", '"' + "x" * MAX_HEADER + '"'),
+    ("abc", '"ok"'),
+]
+
+
 def _twins() -> FastAPI:
     """FastAPI's reading of the declaration (`/declared`) beside the one-step reading."""
     app = FastAPI()
@@ -74,6 +99,15 @@ def _twins() -> FastAPI:
     async def one_step(request: Request) -> Any:
         page, filters = page_and_filters(request, TaskFilters)
         return {"page": asdict(page), "filters": filters.model_dump(mode="json")}
+
+    @app.get("/declared/{task_id}")
+    async def declared_read(task_id: ResourceId, if_none_match: IfNoneMatchDep) -> Any:
+        return {"id": task_id, "condition": _shown(if_none_match)}
+
+    @app.get("/one-step/{task_id}")
+    async def one_step_read(request: Request) -> Any:
+        task_id, if_none_match = id_and_if_none_match(request, "task_id")
+        return {"id": task_id, "condition": _shown(if_none_match)}
 
     async def invalid(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -103,6 +137,19 @@ async def test_one_step_reads_the_query_as_fastapi_does(twins: FastAPI, query: s
     assert (one_step.status_code, one_step.json()) == (declared.status_code, declared.json())
 
 
+@pytest.mark.parametrize(("path_id", "condition"), READS)
+async def test_one_step_reads_the_id_and_the_condition_as_fastapi_does(
+    twins: FastAPI, path_id: str, condition: str | None
+) -> None:
+    headers = {} if condition is None else {"If-None-Match": condition}
+    transport = httpx.ASGITransport(app=twins)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        declared = await client.get(f"/declared/{path_id}", headers=headers)
+        one_step = await client.get(f"/one-step/{path_id}", headers=headers)
+    assert declared.status_code in (200, 422)
+    assert (one_step.status_code, one_step.json()) == (declared.status_code, declared.json())
+
+
 def test_the_corpus_holds_values_errors_and_the_refusal() -> None:
     """The corpus above reaches every kind of answer it is meant to compare."""
     import asyncio
@@ -110,19 +157,26 @@ def test_the_corpus_holds_values_errors_and_the_refusal() -> None:
     async def answers() -> list[dict[str, Any]]:
         transport = httpx.ASGITransport(app=_twins())
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            return [(await client.get(f"/declared?{query}")).json() for query in QUERIES]
+            found = [(await client.get(f"/declared?{query}")).json() for query in QUERIES]
+            for path_id, condition in READS:
+                headers = {} if condition is None else {"If-None-Match": condition}
+                found.append((await client.get(f"/declared/{path_id}", headers=headers)).json())
+            return found
 
     found = asyncio.run(answers())
     assert any("page" in answer for answer in found)
     assert any(len(answer.get("errors", [])) >= 2 for answer in found)
     assert any("field_error" in answer for answer in found)
+    assert any(answer.get("condition") for answer in found)
+    located = {tuple(e["loc"][:1]) for answer in found for e in answer.get("errors", [])}
+    assert located == {("query",), ("path",), ("header",)}
 
 
-async def test_get_tasks_is_served_by_the_one_step_route_and_described_by_its_twin(
+async def test_the_task_reads_are_served_one_step_and_described_by_their_twins(
     app: FastAPI, client: httpx.AsyncClient, factory: Factory
 ) -> None:
-    """The twin raises if it is ever reached: a page and a 422 in the envelope show the
-    one-step route answered, and the document still has the declared operation."""
+    """A twin raises if it is ever reached: pages, a 304 and 422s in the envelope show the
+    one-step routes answered, and the document still has the declared operations."""
     user = await factory.user()
     assert (await client.post("/tasks", json={"title": "Milk"}, headers=user.bearer)).is_success
     listed = await client.get("/tasks?limit=1&sort=title", headers=user.bearer)
@@ -134,6 +188,16 @@ async def test_get_tasks_is_served_by_the_one_step_route_and_described_by_its_tw
     assert [e["field"] for e in refused.json()["errors"]] == ["limit", "status"]
     both = await client.get("/tasks?cursor=&offset=0", headers=user.bearer)
     assert [e["field"] for e in both.json()["errors"]] == ["cursor"]
+    task_id = listed.json()[0]["id"]
+    read = await client.get(f"/tasks/{task_id}", headers=user.bearer)
+    assert (read.status_code, read.json()["title"]) == (200, "Milk")
+    unchanged = {**user.bearer, "If-None-Match": read.headers["ETag"]}
+    assert (await client.get(f"/tasks/{task_id}", headers=unchanged)).status_code == 304
+    refused = await client.get("/tasks/0", headers=user.bearer)
+    assert [e["field"] for e in refused.json()["errors"]] == ["task_id"]
+    read_operation = app.openapi()["paths"]["/tasks/{task_id}"]["get"]
+    assert read_operation["operationId"] == "tasks_read"
+    assert [p["name"] for p in read_operation["parameters"]] == ["task_id", "If-None-Match"]
     operation = app.openapi()["paths"]["/tasks"]["get"]
     assert operation["operationId"] == "tasks_list"
     assert operation["description"].startswith("The caller's tasks, filtered")
