@@ -86,7 +86,7 @@ def list_query(owner_id: int, filters: ContactFilters) -> Select[Contact]:
 
 
 def name_order(filters: ContactFilters) -> tuple[SortKey, ...]:
-    """The name order, in the form that makes a search use the trigram index."""
+    """The name order, in the form that makes a search use the trigram index on PostgreSQL."""
     return SEARCH_ORDER if filter_conditions(filters) else NAME_ORDER
 
 

@@ -38,7 +38,7 @@ _CONFLICTS = {EMAIL_CONSTRAINT: ContactEmailTaken}
 
 def listing(filters: ContactFilters) -> Listing:
     """The order of `GET /contacts`, served by the (owner, last name, first name, id) index
-    unless it searches (then the trigram index finds the matches);
+    unless it searches on PostgreSQL (then the trigram index finds the matches);
     its cursors are refused under other filters."""
     scope = fingerprint(filters.q, filters.first_name, filters.last_name, filters.email)
     shape = f"contacts:last_name,first_name,id:{scope}"

@@ -150,20 +150,14 @@ async def test_one_step_reads_the_id_and_the_condition_as_fastapi_does(
     assert (one_step.status_code, one_step.json()) == (declared.status_code, declared.json())
 
 
-def test_the_corpus_holds_values_errors_and_the_refusal() -> None:
+async def test_the_corpus_holds_values_errors_and_the_refusal(twins: FastAPI) -> None:
     """The corpus above reaches every kind of answer it is meant to compare."""
-    import asyncio
-
-    async def answers() -> list[dict[str, Any]]:
-        transport = httpx.ASGITransport(app=_twins())
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            found = [(await client.get(f"/declared?{query}")).json() for query in QUERIES]
-            for path_id, condition in READS:
-                headers = {} if condition is None else {"If-None-Match": condition}
-                found.append((await client.get(f"/declared/{path_id}", headers=headers)).json())
-            return found
-
-    found = asyncio.run(answers())
+    transport = httpx.ASGITransport(app=twins)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        found = [(await client.get(f"/declared?{query}")).json() for query in QUERIES]
+        for path_id, condition in READS:
+            headers = {} if condition is None else {"If-None-Match": condition}
+            found.append((await client.get(f"/declared/{path_id}", headers=headers)).json())
     assert any("page" in answer for answer in found)
     assert any(len(answer.get("errors", [])) >= 2 for answer in found)
     assert any("field_error" in answer for answer in found)
