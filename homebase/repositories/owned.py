@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from homebase.core.errors import NotFound
 from homebase.core.preconditions import Versioned
 from homebase.core.security import SessionClaim
+from homebase.db.direct import DirectSelect
 from homebase.models import AppPassword, User
 from homebase.repositories.users import check_open, with_open_session
 
@@ -46,8 +47,10 @@ class OwnedRepository(Generic[M]):
         self._own_by_id = self._by_id.where(self._owner == bindparam("user_id"))
         # The same reads in Core, for the hot read routes: rows, not ORM objects.
         self.table = model.__table__  # type: ignore[attr-defined]
-        self._row_by_id = select(self.table).where(self.table.c.id == bindparam("id"))
-        self._own_row_by_id = self._row_by_id.where(self.table.c.user_id == bindparam("user_id"))
+        self._row_by_id: Select[Any] = select(self.table).where(self.table.c.id == bindparam("id"))
+        self._own_row_by_id: Select[Any] = self._row_by_id.where(
+            self.table.c.user_id == bindparam("user_id")
+        )
         # The row and, in the same statement, its reader's login session (see `session_row`).
         user = User.__table__
         visible = and_(
@@ -71,11 +74,16 @@ class OwnedRepository(Generic[M]):
             )
             .where(tokens.c.secret_hash == bindparam("secret_hash"), tokens.c.revoked_at.is_(None))
         )
-        self._session_row_by_id = with_open_session(
+        self._session_row_by_id: Select[Any] = with_open_session(
             select(user.c.is_active.label("reader_is_active"), self.table).select_from(
                 user.outerjoin(self.table, visible)
             )
         )
+        # The hot reads by id run on the driver (db/direct.py).
+        self._direct_row_by_id = DirectSelect(self._row_by_id)
+        self._direct_own_row_by_id = DirectSelect(self._own_row_by_id)
+        self._direct_token_row_by_id = DirectSelect(self._token_row_by_id)
+        self._direct_session_row_by_id = DirectSelect(self._session_row_by_id)
 
     def visible(self, actor: Actor, *, columns: Sequence[Any] = ()) -> Select[Any]:
         """The rows `actor` may see and manage: their own, or every row for an admin (ORM
@@ -91,12 +99,12 @@ class OwnedRepository(Generic[M]):
 
     async def row(self, reader: AsyncConnection, actor: Actor, row_id: int) -> Row[Any]:
         """`get` as a plain row, on a connection."""
+        row: Row[Any] | None
         if actor.is_admin:
-            result = await reader.execute(self._row_by_id, {"id": row_id})
+            row = await self._direct_row_by_id.first(reader, {"id": row_id})
         else:
             params = {"id": row_id, "user_id": actor.id}
-            result = await reader.execute(self._own_row_by_id, params)
-        row = result.first()
+            row = await self._direct_own_row_by_id.first(reader, params)
         if row is None:
             raise NotFound(self.not_found)
         return row
@@ -108,7 +116,7 @@ class OwnedRepository(Generic[M]):
         the token's login session as `open_session_user` does (revoked or ended: 401) and
         reads whether its user is active and an admin (an admin sees every row)."""
         params = claim.params(now) | {"id": row_id}
-        row: Row[Any] | None = (await reader.execute(self._session_row_by_id, params)).first()
+        row: Row[Any] | None = await self._direct_session_row_by_id.first(reader, params)
         check_open(None if row is None else row.reader_is_active)
         assert row is not None  # checked: None is an InvalidToken
         if row.id is None:
@@ -123,7 +131,7 @@ class OwnedRepository(Generic[M]):
         and `reader_is_active`, in one statement; None for no live token. The caller checks
         expiry, scope and `is_active` (`app_passwords.owned_row`)."""
         params = {"secret_hash": secret_hash, "id": row_id}
-        row: Row[Any] | None = (await reader.execute(self._token_row_by_id, params)).first()
+        row: Row[Any] | None = await self._direct_token_row_by_id.first(reader, params)
         return row
 
     async def get(self, session: AsyncSession, actor: User, row_id: int) -> M:

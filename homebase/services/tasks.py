@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, func, select
+from sqlalchemy import Integer, Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from homebase.core.cursor import CursorSpec, fingerprint
 from homebase.core.preconditions import TagList
 from homebase.core.security import AppPasswordClaim, SessionClaim
 from homebase.db.base import utcnow
+from homebase.db.direct import DirectSelect
 from homebase.db.keyset import order_by
 from homebase.db.session import LONG_READ
 from homebase.models import Task, TaskStatus, User
@@ -76,7 +77,7 @@ async def list_own_tasks(
         "due_before": filters.due_before,
         "due_after": filters.due_after,
     }
-    rows = list(await reader.execute(statement, params))
+    rows = await statement.all(reader, params)
     if not rows:
         return None
     check_open(rows[0].reader_is_active)
@@ -90,9 +91,10 @@ _READER_ACTIVE = with_open_session(select(User.__table__.c.is_active))
 @lru_cache(maxsize=64)
 def _own_page(
     sort: str, status: bool, due_before: bool, due_after: bool, deep: bool
-) -> Select[Any]:
-    """The statement of `list_own_tasks` for one shape of filters, built once. Its two
-    subqueries depend on no row, so each database evaluates them once."""
+) -> DirectSelect:
+    """The statement of `list_own_tasks` for one shape of filters, built once and run on the
+    driver (db/direct.py). Its two subqueries depend on no row, so each database evaluates
+    them once."""
     conditions = matching(
         bindparam("user_id"),
         bindparam("status") if status else None,
@@ -107,10 +109,11 @@ def _own_page(
         page = page_by_keys(matches, ordering, limit, offset, Task.__table__.c.id)
     else:
         page = matches.order_by(*ordering).limit(limit).offset(offset)
-    return page.add_columns(
+    statement = page.add_columns(
         total.correlate(None).scalar_subquery().label("homebase_total"),
         _READER_ACTIVE.correlate(None).scalar_subquery().label("reader_is_active"),
     ).execution_options(**LONG_READ)
+    return DirectSelect(statement)
 
 
 async def get_task(session: AsyncSession, actor: User, task_id: int) -> Task:
