@@ -1,7 +1,8 @@
 """The floor of this stack for an authenticated read of one row, and of a page of 50: FastAPI,
-SQLAlchemy Core on an async engine, PyJWT and orjson, with nothing but what a Bearer read
-needs — the token's signature (each token decoded once, as Homebase does), one statement
-scoped to its owner, the rows as JSON. `async def` routes, no middleware, no dependency, no
+SQLAlchemy's pool and a Core statement run on the driver (`homebase.db.direct`, as Homebase's
+hot reads run since round 7), PyJWT and orjson, with nothing but what a Bearer read needs —
+the token's signature (each token decoded once, as Homebase does), one statement scoped to its
+owner, the rows as JSON. `async def` routes, no middleware, no dependency, no
 validation beyond the path's int. It serves the reference app's database and tokens
 (`REF_DATABASE_URL`), on the drivers Homebase uses (its inline SQLite driver, asyncpg).
 
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.reference.plain import ALGORITHM, SECRET_KEY, Task
 from homebase.db import sqlite_driver
+from homebase.db.direct import DirectSelect
 
 DATABASE_URL = os.environ.get("REF_DATABASE_URL", "sqlite:///./reference.db")
 
@@ -44,9 +46,13 @@ def make_engine(url: str) -> AsyncEngine:
 
 engine = make_engine(DATABASE_URL)
 tasks = Task.__table__
-BY_ID = select(tasks).where(tasks.c.id == bindparam("id"), tasks.c.owner_id == bindparam("owner"))
+BY_ID = DirectSelect(
+    select(tasks).where(tasks.c.id == bindparam("id"), tasks.c.owner_id == bindparam("owner"))
+)
 # The reference's page: the owner's first 50 by id, nothing counted.
-PAGE = select(tasks).where(tasks.c.owner_id == bindparam("owner")).order_by(tasks.c.id).limit(50)
+PAGE = DirectSelect(
+    select(tasks).where(tasks.c.owner_id == bindparam("owner")).order_by(tasks.c.id).limit(50)
+)
 _owners: dict[str, tuple[int, float]] = {}
 
 app = FastAPI()
@@ -74,7 +80,7 @@ async def read_task(task_id: int, request: Request) -> Response:
     if owner is None:
         return Response(status_code=401)
     async with engine.connect() as connection:
-        row = (await connection.execute(BY_ID, {"id": task_id, "owner": owner})).first()
+        row = await BY_ID.first(connection, {"id": task_id, "owner": owner})
     if row is None:
         return Response(status_code=404)
     return Response(orjson.dumps(row._asdict()), media_type="application/json")
@@ -86,5 +92,5 @@ async def read_tasks(request: Request) -> Response:
     if owner is None:
         return Response(status_code=401)
     async with engine.connect() as connection:
-        rows = (await connection.execute(PAGE, {"owner": owner})).all()
+        rows = await PAGE.all(connection, {"owner": owner})
     return Response(orjson.dumps([row._asdict() for row in rows]), media_type="application/json")
