@@ -1,13 +1,14 @@
 """A Core SELECT of the hot read routes, run on the driver of a pooled connection.
 
 SQLAlchemy's execution of a point read (execution context, events, the result's metadata,
-the greenlet hops of its asyncio layer) costs several times what the driver's own execute and
-fetch do: in one process on SQLite, 188 µs of CPU against 45 for the same row read through the
-pool and the driver (docs/performance.md, round 7). A `DirectSelect` keeps SQLAlchemy for
-everything but that: the statement is written in Core and compiled by the connection's
-dialect (once per dialect), its parameters go through the columns' bind processors, its values
-through their result processors, and the connection comes from, and goes back to, the engine's
-pool (`AsyncConnection.get_raw_connection`). Only the execute and the fetch go to the driver.
+the greenlet hops of its asyncio layer) costs more than the driver's own execute and fetch: on
+a pooled connection in one process, 175 µs of CPU against 108 on SQLite, 314 against 228 on
+PostgreSQL (`python -m bench.driver_floor`; docs/performance.md, round 7). A `DirectSelect`
+keeps SQLAlchemy for everything but that: the statement is written in Core and compiled by the
+connection's dialect (once per dialect), its parameters go through the columns' bind
+processors, its values through their result processors, and the connection comes from, and
+goes back to, the engine's pool (`AsyncConnection.get_raw_connection`). Only the execute and
+the fetch go to the driver.
 
 A failure there is not interpreted here: the statement is run again through SQLAlchemy on the
 same connection, so a broken connection is invalidated and its error is SQLAlchemy's, handled

@@ -45,11 +45,13 @@ class OwnedRepository(Generic[M]):
         # Built once, for the hot path of reading one row by id.
         self._by_id = select(model).where(columns["id"] == bindparam("id"))
         self._own_by_id = self._by_id.where(self._owner == bindparam("user_id"))
-        # The same reads in Core, for the hot read routes: rows, not ORM objects.
+        # The same reads in Core, for the hot read routes: rows, not ORM objects, read on the
+        # driver (db/direct.py).
         self.table = model.__table__  # type: ignore[attr-defined]
-        self._row_by_id: Select[Any] = select(self.table).where(self.table.c.id == bindparam("id"))
-        self._own_row_by_id: Select[Any] = self._row_by_id.where(
-            self.table.c.user_id == bindparam("user_id")
+        row_by_id = select(self.table).where(self.table.c.id == bindparam("id"))
+        self._row_by_id = DirectSelect(row_by_id)
+        self._own_row_by_id = DirectSelect(
+            row_by_id.where(self.table.c.user_id == bindparam("user_id"))
         )
         # The row and, in the same statement, its reader's login session (see `session_row`).
         user = User.__table__
@@ -58,7 +60,7 @@ class OwnedRepository(Generic[M]):
             or_(self.table.c.user_id == user.c.id, user.c.is_admin),
         )
         tokens = AppPassword.__table__
-        self._token_row_by_id: Select[Any] = (
+        self._token_row_by_id = DirectSelect(
             select(
                 user.c.id.label("reader_id"),
                 user.c.is_active.label("reader_is_active"),
@@ -74,16 +76,13 @@ class OwnedRepository(Generic[M]):
             )
             .where(tokens.c.secret_hash == bindparam("secret_hash"), tokens.c.revoked_at.is_(None))
         )
-        self._session_row_by_id: Select[Any] = with_open_session(
-            select(user.c.is_active.label("reader_is_active"), self.table).select_from(
-                user.outerjoin(self.table, visible)
+        self._session_row_by_id = DirectSelect(
+            with_open_session(
+                select(user.c.is_active.label("reader_is_active"), self.table).select_from(
+                    user.outerjoin(self.table, visible)
+                )
             )
         )
-        # The hot reads by id run on the driver (db/direct.py).
-        self._direct_row_by_id = DirectSelect(self._row_by_id)
-        self._direct_own_row_by_id = DirectSelect(self._own_row_by_id)
-        self._direct_token_row_by_id = DirectSelect(self._token_row_by_id)
-        self._direct_session_row_by_id = DirectSelect(self._session_row_by_id)
 
     def visible(self, actor: Actor, *, columns: Sequence[Any] = ()) -> Select[Any]:
         """The rows `actor` may see and manage: their own, or every row for an admin (ORM
@@ -101,10 +100,10 @@ class OwnedRepository(Generic[M]):
         """`get` as a plain row, on a connection."""
         row: Row[Any] | None
         if actor.is_admin:
-            row = await self._direct_row_by_id.first(reader, {"id": row_id})
+            row = await self._row_by_id.first(reader, {"id": row_id})
         else:
             params = {"id": row_id, "user_id": actor.id}
-            row = await self._direct_own_row_by_id.first(reader, params)
+            row = await self._own_row_by_id.first(reader, params)
         if row is None:
             raise NotFound(self.not_found)
         return row
@@ -116,7 +115,7 @@ class OwnedRepository(Generic[M]):
         the token's login session as `open_session_user` does (revoked or ended: 401) and
         reads whether its user is active and an admin (an admin sees every row)."""
         params = claim.params(now) | {"id": row_id}
-        row: Row[Any] | None = await self._direct_session_row_by_id.first(reader, params)
+        row: Row[Any] | None = await self._session_row_by_id.first(reader, params)
         check_open(None if row is None else row.reader_is_active)
         assert row is not None  # checked: None is an InvalidToken
         if row.id is None:
@@ -131,7 +130,7 @@ class OwnedRepository(Generic[M]):
         and `reader_is_active`, in one statement; None for no live token. The caller checks
         expiry, scope and `is_active` (`app_passwords.owned_row`)."""
         params = {"secret_hash": secret_hash, "id": row_id}
-        row: Row[Any] | None = await self._direct_token_row_by_id.first(reader, params)
+        row: Row[Any] | None = await self._token_row_by_id.first(reader, params)
         return row
 
     async def get(self, session: AsyncSession, actor: User, row_id: int) -> M:

@@ -106,54 +106,28 @@ async def test_rows_equal_sqlalchemys_own(
             .first()
         )
         open_session = {"user_id": user.id, "session_id": session_id, "now": utcnow()}
-        cases: list[tuple[Any, Any, dict[str, Any]]] = [
-            (tasks._direct_row_by_id, tasks._row_by_id, {"id": made["task"]}),
-            (tasks._direct_row_by_id, tasks._row_by_id, {"id": made["bare"]}),
-            (
-                tasks._direct_own_row_by_id,
-                tasks._own_row_by_id,
-                {"id": made["task"], "user_id": user.id},
-            ),
-            (contacts._direct_row_by_id, contacts._row_by_id, {"id": made["contact"]}),
-            (
-                tasks._direct_token_row_by_id,
-                tasks._token_row_by_id,
-                {"secret_hash": secret_hash, "id": made["task"]},
-            ),
-            (
-                tasks._direct_session_row_by_id,
-                tasks._session_row_by_id,
-                open_session | {"id": made["task"]},
-            ),
-            (
-                contacts._direct_session_row_by_id,
-                contacts._session_row_by_id,
-                open_session | {"id": made["contact"]},
-            ),
-            (
-                tasks._direct_session_row_by_id,
-                tasks._session_row_by_id,
-                open_session | {"id": 10**9},
-            ),
-            (
-                contacts._direct_token_row_by_id,
-                contacts._token_row_by_id,
-                {"secret_hash": secret_hash, "id": made["contact"]},
-            ),
+        cases: list[tuple[DirectSelect, dict[str, Any]]] = [
+            (tasks._row_by_id, {"id": made["task"]}),
+            (tasks._row_by_id, {"id": made["bare"]}),
+            (tasks._own_row_by_id, {"id": made["task"], "user_id": user.id}),
+            (contacts._row_by_id, {"id": made["contact"]}),
+            (tasks._token_row_by_id, {"secret_hash": secret_hash, "id": made["task"]}),
+            (tasks._session_row_by_id, open_session | {"id": made["task"]}),
+            (contacts._session_row_by_id, open_session | {"id": made["contact"]}),
+            (tasks._session_row_by_id, open_session | {"id": 10**9}),
+            (contacts._token_row_by_id, {"secret_hash": secret_hash, "id": made["contact"]}),
         ]
-        wants = [
-            (await reader.execute(statement, params)).first() for _, statement, params in cases
-        ]
+        wants = [(await reader.execute(read.statement, params)).first() for read, params in cases]
         # Each statement reads its row; the session's read of no task reads the reader's
         # columns and the task's as None.
         readers = [want for want in wants if "reader_is_active" in want._fields]
         assert len(readers) == 5 and all(want.reader_is_active for want in readers)
         assert sorted(want.id is None for want in wants) == [False] * 8 + [True]
         with _driver_only():
-            for (read, _, params), want in zip(cases, wants, strict=True):
+            for (read, params), want in zip(cases, wants, strict=True):
                 _same(await read.first(reader, params), want)
             # Absent rows are None, as SQLAlchemy's `first()` is.
-            assert await tasks._direct_row_by_id.first(reader, {"id": 10**9}) is None
+            assert await tasks._row_by_id.first(reader, {"id": 10**9}) is None
 
 
 async def test_binds_go_through_the_columns_types(
@@ -201,7 +175,7 @@ async def test_the_engine_listeners_hear_each_statement(state: AppState) -> None
     event.listen(engine, "before_cursor_execute", listener)
     try:
         async with state.read_engine.connect() as reader:
-            assert await tasks._direct_row_by_id.first(reader, {"id": 7}) is None
+            assert await tasks._row_by_id.first(reader, {"id": 7}) is None
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert len(heard) == 1
@@ -225,9 +199,9 @@ async def test_a_driver_failure_is_read_again_by_sqlalchemy(
     monkeypatch.setattr(direct, "_fetch", fail)
     params = {"id": made["task"]}
     async with state.read_engine.connect() as reader:
-        want = (await reader.execute(tasks._row_by_id, params)).first()
-        _same(await tasks._direct_row_by_id.first(reader, params), want)
-        many = await tasks._direct_row_by_id.all(reader, params)
+        want = (await reader.execute(tasks._row_by_id.statement, params)).first()
+        _same(await tasks._row_by_id.first(reader, params), want)
+        many = await tasks._row_by_id.all(reader, params)
         assert len(many) == 1
         _same(many[0], want)
     assert len(failures) == 2
@@ -250,9 +224,9 @@ async def test_an_error_is_sqlalchemys_and_the_connection_is_sound_after_it(
         patch.setattr(AsyncConnection, "execute", broken)
         async with state.read_engine.connect() as reader:
             with pytest.raises(exc.OperationalError):
-                await tasks._direct_row_by_id.first(reader, {"id": 1})
+                await tasks._row_by_id.first(reader, {"id": 1})
     async with state.read_engine.connect() as reader:
-        assert await tasks._direct_row_by_id.first(reader, {"id": 1}) is None
+        assert await tasks._row_by_id.first(reader, {"id": 1}) is None
 
 
 async def test_a_read_sees_a_write_committed_before_it(
@@ -263,14 +237,14 @@ async def test_a_read_sees_a_write_committed_before_it(
     made = await _rows(state, factory, client)
     params = {"id": made["task"]}
     async with state.read_engine.connect() as reader:
-        before = await tasks._direct_row_by_id.first(reader, params)
+        before = await tasks._row_by_id.first(reader, params)
     async with state.write_sessions() as session:
         await session.execute(
             update(Task).where(Task.id == made["task"]).values(version=Task.version + 1)
         )
         await session.commit()
     async with state.read_engine.connect() as reader:
-        after = await tasks._direct_row_by_id.first(reader, params)
+        after = await tasks._row_by_id.first(reader, params)
     assert after.version == before.version + 1
 
 
