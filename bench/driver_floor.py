@@ -12,10 +12,8 @@ few rounds of N reads. `pool` is the checkout and return alone, the part every w
 from __future__ import annotations
 
 import argparse
-import gc
 import secrets
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -24,31 +22,18 @@ import uvloop
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.inprocess import best_cpu_us
 from homebase.app_state import AppState
 from homebase.db.base import utcnow
 from homebase.db.direct import DirectSelect
 from homebase.main import start
 from homebase.models import Task
 from tests.factories import Factory
-from tests.support import create_pg_database, drop_pg_database, make_settings
+from tests.support import make_settings, scratch_database
 
-ROUNDS = 3
 TASK = Task.__table__
 BY_ID = select(TASK).where(TASK.c.id == bindparam("id"), TASK.c.user_id == bindparam("owner"))
 DIRECT = DirectSelect(BY_ID)
-
-
-async def _best_us(call: Callable[[], Awaitable[Any]], n: int) -> float:
-    for _ in range(min(n, 300)):  # warm-up: the pool, compiled statements, caches
-        await call()
-    best = float("inf")
-    for _ in range(ROUNDS):
-        gc.collect()
-        start = time.process_time()
-        for _ in range(n):
-            await call()
-        best = min(best, (time.process_time() - start) / n * 1e6)
-    return best
 
 
 def ways(engine: AsyncEngine, params: dict[str, int]) -> dict[str, Callable[[], Awaitable[Any]]]:
@@ -85,7 +70,7 @@ async def measure(database_url: str, n: int) -> dict[str, float]:
         found = [await call() for call in calls.values()]
         if found[0] is None or tuple(found[0]) != tuple(found[1]):
             raise RuntimeError(f"the two reads differ: {found[0]} / {found[1]}")
-        return {label: await _best_us(call, n) for label, call in calls.items()}
+        return {label: await best_cpu_us(call, n, warmup=300) for label, call in calls.items()}
     finally:
         await state.close()
 
@@ -93,15 +78,9 @@ async def measure(database_url: str, n: int) -> dict[str, float]:
 async def run(backends: list[str], n: int) -> dict[str, dict[str, float]]:
     results = {}
     for backend in backends:
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                results[backend] = await measure(f"sqlite:///{Path(folder) / 'floor.db'}", n)
-        else:
-            name, url = await create_pg_database()
-            try:
+        with tempfile.TemporaryDirectory() as folder:
+            async with scratch_database(backend, Path(folder) / "floor.db") as url:
                 results[backend] = await measure(url, n)
-            finally:
-                await drop_pg_database(name)
     return results
 
 

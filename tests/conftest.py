@@ -28,9 +28,8 @@ from tests.pgbouncer import PgBouncer, PgBouncerError
 from tests.support import (
     API_BACKENDS,
     BACKENDS,
-    create_pg_database,
-    drop_pg_database,
     make_settings,
+    scratch_database,
 )
 
 
@@ -97,16 +96,11 @@ def pgbouncer() -> Iterator[PgBouncer]:
 async def open_database(request: pytest.FixtureRequest, folder: Path) -> AsyncIterator[str]:
     """A fresh, empty database on the backend named by the fixture's parameter: `sqlite`,
     `postgresql`, or `pgbouncer` (PostgreSQL reached through PgBouncer)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{folder / 'api.db'}"
-        return
-    name, url = await create_pg_database()
-    try:
+    backend = "sqlite" if request.param == "sqlite" else "postgresql"
+    async with scratch_database(backend, folder / "api.db") as url:
         if request.param == "pgbouncer":
             url = request.getfixturevalue("pgbouncer").url_for(url)
         yield url
-    finally:
-        await drop_pg_database(name)
 
 
 @pytest.fixture(scope="session", params=API_BACKENDS)
@@ -121,14 +115,8 @@ async def migration_database_url(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[str]:
     """An empty database of its own, for a test that migrates it."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    name, url = await create_pg_database()
-    try:
+    async with scratch_database(request.param, tmp_path / "migrated.db") as url:
         yield url
-    finally:
-        await drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")

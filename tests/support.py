@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -67,6 +68,20 @@ async def drop_pg_database(name: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def scratch_database(backend: str, sqlite_path: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database: the SQLite file `sqlite_path` for "sqlite", else a
+    PostgreSQL database of its own, dropped after the block."""
+    if backend == "sqlite":
+        yield f"sqlite:///{sqlite_path}"
+        return
+    name, url = await create_pg_database()
+    try:
+        yield url
+    finally:
+        await drop_pg_database(name)
 
 
 @contextmanager
